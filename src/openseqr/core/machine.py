@@ -1,0 +1,296 @@
+"""Pure decisions: given an invoice, a command and `now`, return what must change.
+
+A `Decision` carries the new invoice snapshot, the balanced ledger transfers and whether a
+merchant notification is owed. The service layer persists all of it in one transaction, so no
+caller can forget the ledger or the notification. Nothing here performs I/O or reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from . import errors
+from .ledger import HOLDS, Transfer, TransferKind, customer_account, merchant_account, move, split
+from .money import Money
+from .records import AckMode, Customer, CustomerMessage, Invoice, Reseller, Token
+from .states import LIVE, Event, State, changes_wire_status, next_state
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Timings and limits; from settings, never from a clock."""
+
+    ack_window: timedelta | None = timedelta(seconds=20)  # None: never reverse (test mode)
+    online_lifetime: timedelta | None = timedelta(hours=24)  # D-45
+    cash_register_lifetime: timedelta | None = None  # until superseded
+    paying_timeout: timedelta = timedelta(seconds=60)  # recovery of a stuck payment
+    default_commit_timeout: int = 3600  # D-16, seconds
+    max_amount: Decimal | None = Decimal("1000000")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    invoice: Invoice
+    transfers: tuple[Transfer, ...] = ()
+    notify: bool = False
+    message: CustomerMessage | None = None
+
+
+def _apply(inv: Invoice, event: Event, **changes: object) -> Invoice:
+    """Move through the table; bump the wire version when the wire status changes (D-13)."""
+    after = next_state(inv.state, event)
+    bump = 1 if changes_wire_status(inv.state, after) else 0
+    version = int(changes.pop("version", inv.version))  # type: ignore[call-overload]
+    return replace(inv, state=after, version=version + bump, **changes)  # type: ignore[arg-type]
+
+
+def expiry_deadline(inv: Invoice, now: datetime, policy: Policy, cash_register: bool) -> datetime | None:
+    life = policy.cash_register_lifetime if cash_register else policy.online_lifetime
+    return now + life if life is not None else None
+
+
+# -- the app's side ------------------------------------------------------------------------
+def view(inv: Invoice, customer: Customer, now: datetime) -> Decision:
+    """T2/T3: an app fetched the invoice. Binds the payer, adds stored tokens (D-64)."""
+    version = inv.version
+    tokens = inv.tokens
+    first_view = inv.state is State.ISSUED
+    if first_view or inv.payer != customer.subscriber_key:
+        swiped_ids = {t.id for t in inv.tokens}
+        new = tuple(
+            Token(t.id, t.value, 0, t.description)
+            for t in customer.tokens
+            if t.id not in swiped_ids and t.identity not in {x.identity for x in inv.tokens}
+        )
+        if new:
+            tokens = inv.tokens + new
+            version += 1
+    viewed = _apply(
+        inv, Event.VIEW, version=version, tokens=tokens, payer=customer.subscriber_key,
+        payer_terminal_id=customer.payer_terminal_id,
+    )
+    needs_ack = inv.ack_mode is AckMode.REQUIRE_ACKNOWLEDGMENT or (
+        inv.ack_mode is AckMode.OPTIONAL_ACKNOWLEDGMENT and bool(tokens)
+    )
+    if first_view and needs_ack:
+        viewed = _apply(viewed, Event.REQUIRE_ACK)
+    return Decision(replace(viewed, viewed_version=viewed.version))
+
+
+def start_payment(
+    inv: Invoice, customer: Customer, shown_version: int | None, now: datetime, policy: Policy
+) -> Decision:
+    """T6: PIN accepted. Only one attempt can win (the store compares-and-sets on `rev`)."""
+    if inv.state is State.PAYING:
+        raise errors.PaymentInProgress()
+    if inv.state is State.AWAITING_ACK:
+        raise errors.NotPayable("waiting for the merchant to confirm the amount")
+    if inv.state not in (State.ISSUED, State.VIEWED):
+        raise errors.NotPayable(f"invoice is {inv.status.value}")
+    if shown_version is not None and shown_version != inv.version:
+        raise errors.InvoiceChanged()
+    paying = _apply(
+        inv, Event.CONFIRM_PIN, payer=customer.subscriber_key,
+        payer_terminal_id=customer.payer_terminal_id, deadline_at=now + policy.paying_timeout,
+    )
+    return Decision(paying)
+
+
+def debit(inv: Invoice, ers_reference: str, now: datetime, policy: Policy) -> Decision:
+    """T7: the provider debited the customer. Notification owed; acknowledgement window opens."""
+    assert inv.payer is not None
+    transfer = move(
+        TransferKind.PAYMENT, customer_account(inv.payer), merchant_account(inv.reseller_id),
+        inv.total, invoice_reference=inv.reference, ers_reference=ers_reference, at=now,
+    )
+    window = policy.ack_window
+    paid = _apply(
+        inv, Event.DEBIT_OK, ers_reference=ers_reference, paid_at=now,
+        deadline_at=now + window if window is not None else None,
+    )
+    return Decision(paid, (transfer,), notify=True)
+
+
+def reserve(inv: Invoice, now: datetime, policy: Policy) -> Decision:
+    """T8: the provider reserved the amount; the commit timer starts (D-02: notify)."""
+    assert inv.payer is not None
+    transfer = move(
+        TransferKind.RESERVATION, customer_account(inv.payer), HOLDS, inv.total,
+        invoice_reference=inv.reference, at=now,
+    )
+    timeout = inv.commit_timeout or policy.default_commit_timeout
+    reserved = _apply(
+        inv, Event.RESERVE_OK, reserved=inv.total, deadline_at=now + timedelta(seconds=timeout)
+    )
+    return Decision(reserved, (transfer,), notify=True)
+
+
+def decline(inv: Invoice, reason: str, now: datetime) -> Decision:
+    """T9: the provider declined; the invoice fails."""
+    return Decision(_apply(inv, Event.DECLINED, reason=reason, deadline_at=None))
+
+
+def provider_unavailable(inv: Invoice, now: datetime, policy: Policy, cash_register: bool) -> Decision:
+    """Nothing moved; the invoice is payable again."""
+    return Decision(
+        _apply(inv, Event.PROVIDER_UNAVAILABLE,
+               deadline_at=expiry_deadline(inv, now, policy, cash_register))
+    )
+
+
+def user_cancel(inv: Invoice, now: datetime) -> Decision:
+    """T14: the customer pressed cancel in the app (D-28)."""
+    if inv.state is State.PAYING:
+        raise errors.CannotCancelInProgress()
+    if inv.state not in LIVE:
+        raise errors.NotPayable(f"invoice is {inv.status.value}")
+    return Decision(_apply(inv, Event.USER_CANCEL, reason="user", deadline_at=None))
+
+
+# -- the merchant's side -------------------------------------------------------------------
+def acknowledge(inv: Invoice) -> Decision:
+    """T10: a PAID status was returned to the owning terminal (D-11)."""
+    return Decision(_apply(inv, Event.ACKNOWLEDGE, deadline_at=None))
+
+
+def merchant_cancel(inv: Invoice, now: datetime) -> Decision:
+    """T12/T18 with the result rules of spec 7.7."""
+    state = inv.state
+    if state in (State.PAID, State.PAID_UNACKED):
+        raise errors.CannotCancelPaid()
+    if state is State.PAYING:
+        raise errors.CannotCancelInProgress()
+    if state in (State.CANCELLED, State.REVERSED, State.FAILED):
+        raise errors.AlreadyCanceled()
+    transfers = (_release(inv, now),) if state is State.RESERVED else ()
+    return Decision(_apply(inv, Event.MERCHANT_CANCEL, reason="merchant", deadline_at=None), transfers)
+
+
+def supersede(inv: Invoice, now: datetime) -> Decision:
+    """T13: a cash register sent a new invoice; the live one is cancelled without notification."""
+    return Decision(_apply(inv, Event.SUPERSEDE, reason="superseded", deadline_at=None))
+
+
+def terminal_unregistered(inv: Invoice, now: datetime) -> Decision:
+    """T20."""
+    transfers = (_release(inv, now),) if inv.state is State.RESERVED else ()
+    return Decision(
+        _apply(inv, Event.TERMINAL_UNREGISTERED, reason="terminal_unregistered", deadline_at=None),
+        transfers,
+    )
+
+
+def update(inv: Invoice, updated: Invoice, tokens: tuple[Token, ...] | None) -> Decision:
+    """T4/T5/T15: `updated` already holds the merged, validated content (see invoicing)."""
+    if inv.state is State.PAYING:
+        raise errors.PaymentInProgress()
+    if inv.state is State.RESERVED:
+        assert inv.reserved is not None
+        if inv.reserved < updated.total:
+            raise errors.RejectedAmount("the new total is above the reserved amount")
+    elif inv.state not in LIVE:
+        raise errors.InvoiceFinal()
+    merged_tokens = _merge_tokens(inv.tokens, tokens or ())
+    new = _apply(
+        replace(updated, state=inv.state, tokens=merged_tokens, version=inv.version),
+        Event.UPDATE,
+        version=inv.version + 1,
+    )
+    return Decision(new)
+
+
+def commit(inv: Invoice, amount: Money | None, ers_reference: str, now: datetime) -> Decision:
+    """T16: take the final amount from the reservation; the rest goes back (D-16)."""
+    if inv.state is not State.RESERVED:
+        if inv.state is State.CANCELLED and inv.reason == "expired" and inv.reserved is not None:
+            raise errors.ReservationExpired()
+        raise errors.NotReserved()
+    assert inv.reserved is not None and inv.payer is not None
+    final = amount if amount is not None else inv.total
+    if final.currency != inv.currency:
+        raise errors.InvalidCurrency("commit currency differs from the invoice")
+    if not final.is_positive or inv.reserved < final:
+        raise errors.RejectedAmount("commit amount must be positive and at most the reserved amount")
+    transfer = split(
+        TransferKind.COMMIT, HOLDS,
+        [(merchant_account(inv.reseller_id), final),
+         (customer_account(inv.payer), inv.reserved - final)],
+        invoice_reference=inv.reference, ers_reference=ers_reference, at=now,
+    )
+    paid = _apply(
+        inv, Event.COMMIT, total=final, ers_reference=ers_reference, paid_at=now, deadline_at=None
+    )
+    return Decision(paid, (transfer,))
+
+
+def refund(
+    inv: Invoice, amount: Money, refund_reference: str, reseller: Reseller, now: datetime
+) -> Decision:
+    """T21: partial refunds up to the paid amount; the invoice stays PAID (D-51)."""
+    if not reseller.refunds_allowed:
+        raise errors.RefundNotAllowed()
+    if not reseller.receiver_allows_refunds:
+        raise errors.ReceiverRefusesRefunds()
+    if inv.state is not State.PAID or inv.payer is None:
+        raise errors.UnknownErsReference("only acknowledged payments can be refunded")
+    if amount.currency != inv.currency:
+        raise errors.InvalidCurrency("refund currency differs from the payment")
+    if not amount.is_positive:
+        raise errors.RejectedAmount("refund amount must be positive")
+    if inv.refunded + amount.amount > inv.total.amount:
+        raise errors.RefundExceedsOriginal()
+    transfer = move(
+        TransferKind.REFUND, merchant_account(inv.reseller_id), customer_account(inv.payer),
+        amount, invoice_reference=inv.reference, ers_reference=refund_reference, at=now,
+    )
+    refunded = _apply(inv, Event.REFUND, refunded=inv.refunded + amount.amount)
+    return Decision(refunded, (transfer,))
+
+
+# -- deadlines -----------------------------------------------------------------------------
+def deadline_passed(inv: Invoice, now: datetime, policy: Policy, cash_register: bool) -> Decision | None:
+    """The one place a stored deadline turns into a transition; None if nothing is due."""
+    if inv.deadline_at is None or inv.deadline_at > now:
+        return None
+    state = inv.state
+    if state is State.PAID_UNACKED:
+        assert inv.payer is not None
+        transfer = move(
+            TransferKind.REVERSAL, merchant_account(inv.reseller_id), customer_account(inv.payer),
+            inv.total, invoice_reference=inv.reference, ers_reference=inv.ers_reference, at=now,
+        )
+        text = (
+            f"Your payment of {inv.total} to {inv.title or 'the merchant'} was reversed because the "
+            "merchant did not confirm it. The money is back on your account."
+        )
+        message = CustomerMessage(inv.payer, text, now, inv.reference)
+        reversed_ = _apply(inv, Event.ACK_WINDOW_ELAPSED, reason="reversed", deadline_at=None)
+        return Decision(reversed_, (transfer,), message=message)
+    if state is State.RESERVED:
+        return Decision(
+            _apply(inv, Event.COMMIT_DEADLINE, reason="expired", deadline_at=None),
+            (_release(inv, now),),
+        )
+    if state in LIVE:
+        return Decision(_apply(inv, Event.EXPIRE, reason="expired", deadline_at=None))
+    if state is State.PAYING:
+        return provider_unavailable(inv, now, policy, cash_register)
+    return None
+
+
+def _release(inv: Invoice, now: datetime) -> Transfer:
+    assert inv.reserved is not None and inv.payer is not None
+    return move(
+        TransferKind.RELEASE, HOLDS, customer_account(inv.payer), inv.reserved,
+        invoice_reference=inv.reference, at=now,
+    )
+
+
+def _merge_tokens(current: tuple[Token, ...], resolved: tuple[Token, ...]) -> tuple[Token, ...]:
+    """Tokens the merchant resolved replace ours with the same identity; new ones are added."""
+    by_identity = {t.identity: t for t in current}
+    for t in resolved:
+        by_identity[t.identity] = t
+    return tuple(by_identity.values())
