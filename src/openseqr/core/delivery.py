@@ -1,0 +1,33 @@
+"""Notification delivery policy as pure functions (spec 9.2; D-03 and the retry policy).
+
+SEQR itself was fire-and-forget: one attempt. A terminal with `notify_retries=0` gets exactly
+that. The default retries inside the 20 s acknowledgement window, so a merchant whose endpoint
+blinked still hears about the payment in time to acknowledge it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+SCHEDULE = (0.0, 1.0, 3.0, 7.0, 15.0)  # seconds after the notification was created
+
+
+def next_attempt_at(created_at: datetime, attempts_made: int, max_attempts: int) -> datetime | None:
+    """When the next attempt is due, or None when no attempt is left."""
+    if attempts_made >= max_attempts:
+        return None
+    offset = SCHEDULE[min(attempts_made, len(SCHEDULE) - 1)]
+    if attempts_made >= len(SCHEDULE):
+        offset += 10.0 * (attempts_made - len(SCHEDULE) + 1)
+    return created_at + timedelta(seconds=offset)
+
+
+def is_delivered(status_code: int | None) -> bool:
+    return status_code is not None and 200 <= status_code < 300
+
+
+def is_retryable(status_code: int | None) -> bool:
+    """Network errors (no status), timeouts, 408, 429 and 5xx may succeed later; other 4xx won't."""
+    if status_code is None:
+        return True
+    return status_code in (408, 429) or status_code >= 500

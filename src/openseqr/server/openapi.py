@@ -1,0 +1,89 @@
+"""OpenAPI 3.1 description of the app-side JSON API, served at /api/app/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MONEY = {"type": "object", "properties": {"value": {"type": "string", "example": "500.00"},
+                                           "currency": {"type": "string", "example": "SEK"}}}
+_ERROR = {"type": "object", "required": ["error", "message"],
+          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
+_INVOICE = {
+    "type": "object",
+    "properties": {
+        "reference": {"type": "string"}, "status": {"type": "string", "enum": [
+            "ISSUED", "PENDING_ISSUER_ACKNOWLEDGE", "RESERVED", "PAID", "CANCELED", "FAILED"]},
+        "version": {"type": "integer"}, "merchant": {"type": "string"},
+        "title": {"type": ["string", "null"]}, "total": _MONEY,
+        "rows": {"type": "array", "items": {"type": "object"}},
+        "footer": {"type": ["string", "null"]}, "back_url": {"type": ["string", "null"]},
+        "awaiting_merchant": {"type": "boolean"},
+        "ers_reference": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
+    },
+}
+_CREDENTIALS = {"type": "object", "required": ["msisdn", "pin"],
+                "properties": {"msisdn": {"type": "string", "example": "46700000001"},
+                               "pin": {"type": "string", "example": "1111"}}}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): {"description": "error", **_json(_ERROR)} for c in codes}
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "openseqr app API", "version": "1",
+             "description": "What the SEQR app asks the server: resolve a scanned code, show an "
+                            "invoice, pay it with the PIN, cancel, see the wallet."},
+    "paths": {
+        "/api/app/v1/scan": {"post": {
+            "summary": "Resolve a scanned QR or opened link (invoice, terminal sticker, service)",
+            "requestBody": _json({"type": "object", "required": ["code"], "properties": {
+                "code": {"type": "string", "example": "HTTP://SEQR.SE/R20260115123456789"},
+                "msisdn": {"type": "string"}}}),
+            "responses": {"200": {"description": "invoice, waiting or service", **_json(
+                {"type": "object", "properties": {"kind": {"enum": ["invoice", "waiting", "service"]},
+                                                  "invoice": _INVOICE}})},
+                          **_errors(400, 404, 409)}}},
+        "/api/app/v1/codes/parse": {"post": {
+            "summary": "Classify a code without side effects",
+            "requestBody": _json({"type": "object", "required": ["code"],
+                                  "properties": {"code": {"type": "string"}}}),
+            "responses": {"200": {"description": "the kind of code"}, **_errors(400)}}},
+        "/api/app/v1/invoices/{reference}": {"get": {
+            "summary": "Show an invoice; with msisdn the customer is bound as payer",
+            "parameters": [{"name": "reference", "in": "path", "required": True,
+                            "schema": {"type": "string"}},
+                           {"name": "msisdn", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "the invoice", **_json(_INVOICE)},
+                          **_errors(404)}}},
+        "/api/app/v1/invoices/{reference}/pay": {"post": {
+            "summary": "Pay with the PIN; version = the invoice version the app showed",
+            "parameters": [{"name": "reference", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "requestBody": _json({**_CREDENTIALS, "properties": {
+                **_CREDENTIALS["properties"], "version": {"type": "integer"}}}),
+            "responses": {"200": {"description": "PAID, RESERVED or FAILED", **_json(_INVOICE)},
+                          **_errors(400, 401, 404, 409, 423, 503)}}},
+        "/api/app/v1/invoices/{reference}/cancel": {"post": {
+            "summary": "The customer cancels the payment",
+            "parameters": [{"name": "reference", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "requestBody": _json(_CREDENTIALS),
+            "responses": {"200": {"description": "CANCELED", **_json(_INVOICE)},
+                          **_errors(400, 401, 404, 409, 423)}}},
+        "/api/app/v1/wallet": {"post": {
+            "summary": "Balances, history and messages of a customer",
+            "requestBody": _json(_CREDENTIALS),
+            "responses": {"200": {"description": "the wallet"}, **_errors(400, 401, 404, 423)}}},
+        "/api/app/v1/sessions/{token}/cancel": {"post": {
+            "summary": "Leave an External Service (SEQR-ACTION://WIZARD/CANCEL)",
+            "parameters": [{"name": "token", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "the session"}, **_errors(404)}}},
+    },
+}

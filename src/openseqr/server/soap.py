@@ -1,0 +1,233 @@
+"""The merchant SOAP endpoint: bytes → protocol → use case → protocol → bytes.
+
+Business errors are result codes with HTTP 200; a SOAP Fault (HTTP 500) only for what cannot be
+bound at all: unparsable or hostile XML, an unknown operation, a wrong method (D-43).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..core import errors
+from ..protocol import codec, messages as m
+from ..protocol.errors import InvalidValue, MalformedRequest, UnknownOperation
+from ..protocol.result_codes import ResultCode
+from ..protocol.wsdl import render_wsdl
+from ..service import merchant, reports, sessions
+from ..service.auth import Caller, authenticate
+from ..service.context import Context
+from . import mapping
+from .errors import result_code
+
+log = logging.getLogger("openseqr.soap")
+MAX_BODY = 1024 * 1024
+XML = "text/xml; charset=utf-8"
+
+RESPONSES: dict[str, type[m.ErsResponse]] = {
+    cls.OPERATION: cls
+    for cls in vars(m).values()
+    if isinstance(cls, type) and issubclass(cls, m.ErsResponse) and cls.OPERATION
+}
+
+
+def _caller(ctx: Context, req: Any) -> Caller:
+    c = req.context
+    p = c.initiator if c else None
+    return authenticate(
+        ctx, p.type if p else None, p.id if p else None, p.user_id if p else None,
+        c.password if c else None,
+    )
+
+
+def _ok(op: str, **fields: Any) -> m.ErsResponse:
+    return RESPONSES[op].of(ResultCode.SUCCESS, **fields)
+
+
+def send_invoice(ctx: Context, req: m.SendInvoiceRequest) -> m.ErsResponse:
+    sent = merchant.send_invoice(
+        ctx, _caller(ctx, req), mapping.invoice_draft(req.invoice), mapping.tokens_in(req.tokens)
+    )
+    return _ok(req.OPERATION, invoice_qr_code=sent.qr_code, invoice_reference=sent.reference)
+
+
+def get_payment_status(ctx: Context, req: m.GetPaymentStatusRequest) -> m.ErsResponse:
+    caller = _caller(ctx, req)
+    inv = merchant.get_payment_status(ctx, caller, req.invoice_reference, req.invoice_version)
+    paid = inv.status.value == "PAID"
+    terminal = caller.require_terminal()
+    return _ok(
+        req.OPERATION,
+        ers_reference=inv.ers_reference if paid else None,
+        status=inv.status.value,
+        receipt=mapping.receipt(inv, terminal.name, ctx.config.zone) if paid else None,
+        customer_tokens=mapping.tokens_out(inv.tokens),
+        version=inv.version,
+    )
+
+
+def update_invoice(ctx: Context, req: m.UpdateInvoiceRequest) -> m.ErsResponse:
+    merchant.update_invoice(
+        ctx, _caller(ctx, req), req.invoice_reference, mapping.invoice_draft(req.invoice),
+        mapping.tokens_in(req.tokens) if req.tokens else None,
+    )
+    return _ok(req.OPERATION)
+
+
+def cancel_invoice(ctx: Context, req: m.CancelInvoiceRequest) -> m.ErsResponse:
+    merchant.cancel_invoice(ctx, _caller(ctx, req), req.invoice_reference)
+    return _ok(req.OPERATION)
+
+
+def commit_reservation(ctx: Context, req: m.CommitReservationRequest) -> m.ErsResponse:
+    merchant.commit_reservation(
+        ctx, _caller(ctx, req), req.invoice_reference, mapping.amount_draft(req.amount)
+    )
+    return _ok(req.OPERATION)
+
+
+def submit_payment_receipt(ctx: Context, req: m.SubmitPaymentReceiptRequest) -> m.ErsResponse:
+    doc = req.receipt_document
+    merchant.submit_payment_receipt(
+        ctx, _caller(ctx, req), req.ers_reference, doc.mime_type if doc else None,
+        doc.receipt_data if doc else None, doc.receipt_type if doc else None,
+    )
+    return _ok(req.OPERATION)
+
+
+def refund_payment(ctx: Context, req: m.RefundPaymentRequest) -> m.ErsResponse:
+    refund = merchant.refund_payment(
+        ctx, _caller(ctx, req), req.ers_reference, mapping.invoice_draft(req.invoice)
+    )
+    return _ok(req.OPERATION, ers_reference=refund.ers_reference)  # D-22
+
+
+def register_terminal(ctx: Context, req: m.RegisterTerminalRequest) -> m.ErsResponse:
+    terminal = merchant.register_terminal(
+        ctx, _caller(ctx, req), req.external_terminal_id, req.password, req.name
+    )
+    return _ok(req.OPERATION, terminal_id=terminal.terminal_id)
+
+
+def unregister_terminal(ctx: Context, req: m.UnregisterTerminalRequest) -> m.ErsResponse:
+    merchant.unregister_terminal(ctx, _caller(ctx, req))
+    return _ok(req.OPERATION)
+
+
+def assign_seqr_id(ctx: Context, req: m.AssignSeqrIdRequest) -> m.ErsResponse:
+    merchant.assign_seqr_id(ctx, _caller(ctx, req), req.seqr_id)
+    return _ok(req.OPERATION)
+
+
+def mark_transaction_period(ctx: Context, req: m.MarkTransactionPeriodRequest) -> m.ErsResponse:
+    period = reports.mark_transaction_period(ctx, _caller(ctx, req), req.parameters)
+    return _ok(req.OPERATION, transaction_period_id=period.period_id)
+
+
+def execute_report(ctx: Context, req: m.ExecuteReportRequest) -> m.ErsResponse:
+    doc = reports.execute_report(ctx, _caller(ctx, req), req.report_id, req.parameters)
+    report = m.Report(doc.title, doc.mime_type, doc.content, doc.content_string)
+    return _ok(req.OPERATION, report=report)
+
+
+def get_client_session_info(ctx: Context, req: m.GetClientSessionInfoRequest) -> m.ErsResponse:
+    pairs = sessions.client_session_info(ctx, _caller(ctx, req), req.key)
+    return _ok(req.OPERATION, parameters=tuple(pairs))
+
+
+def benchmarking_nop(ctx: Context, req: m.BenchmarkingNopRequest) -> m.ErsResponse:
+    return _ok(req.OPERATION)
+
+
+def unsupported(ctx: Context, req: m.UnsupportedRequest) -> m.ErsResponse:
+    _caller(ctx, req)  # D-43e: authenticate first
+    raise errors.Unsupported(f"{req.operation} is not supported by this service")
+
+
+Handler = Callable[[Context, Any], m.ErsResponse]
+HANDLERS: dict[type, Handler] = {
+    m.SendInvoiceRequest: send_invoice,
+    m.GetPaymentStatusRequest: get_payment_status,
+    m.UpdateInvoiceRequest: update_invoice,
+    m.CancelInvoiceRequest: cancel_invoice,
+    m.CommitReservationRequest: commit_reservation,
+    m.SubmitPaymentReceiptRequest: submit_payment_receipt,
+    m.RefundPaymentRequest: refund_payment,
+    m.RegisterTerminalRequest: register_terminal,
+    m.UnregisterTerminalRequest: unregister_terminal,
+    m.AssignSeqrIdRequest: assign_seqr_id,
+    m.MarkTransactionPeriodRequest: mark_transaction_period,
+    m.ExecuteReportRequest: execute_report,
+    m.GetClientSessionInfoRequest: get_client_session_info,
+    m.BenchmarkingNopRequest: benchmarking_nop,
+    m.UnsupportedRequest: unsupported,
+}
+# Operations that always pay for the KDF or build documents run off the event loop.
+THREADED = {m.RegisterTerminalRequest, m.ExecuteReportRequest}
+
+
+def failure(op: str, code: ResultCode) -> m.ErsResponse:
+    cls = RESPONSES.get(op)
+    return cls.of(code) if cls else m.UnsupportedResponse.of(code, operation=op)
+
+
+def handle(ctx: Context, req: Any, compat_2015: bool = False) -> m.ErsResponse:
+    op = req.operation if isinstance(req, m.UnsupportedRequest) else req.OPERATION
+    try:
+        return HANDLERS[type(req)](ctx, req)
+    except errors.SeqrError as exc:
+        return failure(op, result_code(exc, compat_2015))
+    except Exception:
+        log.exception("unexpected error in %s", op)
+        return failure(op, ResultCode.SYSTEM_ERROR)
+
+
+def fault(code: str, message: str) -> Response:
+    return Response(codec.encode_fault(code, message), status_code=500, media_type=XML)
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise MalformedRequest("request body too large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise MalformedRequest("request body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def make_endpoint(ctx: Context) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        if request.method == "GET":
+            query = {k.lower(): v for k, v in request.query_params.items()}
+            if "wsdl" in query:
+                variant = "2.6" if query.get("v") == "2.6" else "extended"
+                address = str(request.url.replace(query=""))
+                return Response(render_wsdl(address, variant), media_type=XML)
+            return fault("Client", "POST a SOAP 1.1 envelope, or GET ?wsdl")
+        try:
+            req = codec.decode_request(await _read_body(request), max_bytes=MAX_BODY)
+        except (MalformedRequest, UnknownOperation) as exc:
+            return fault("Client", str(exc))
+        except InvalidValue as exc:
+            code = ResultCode.INVALID_INVOICE_DATA if exc.path.startswith(
+                ("invoice", "tokens", "amount")
+            ) else ResultCode.SYSTEM_ERROR
+            resp = failure(exc.operation or "benchmarkingNop", code)
+            return Response(codec.encode_response(resp), media_type=XML)
+        compat = request.headers.get("x-openseqr-compat") == "2015"
+        if type(req) in THREADED:
+            resp = await run_in_threadpool(handle, ctx, req, compat)
+        else:
+            resp = handle(ctx, req, compat)
+        return Response(codec.encode_response(resp), media_type=XML)
+
+    return endpoint

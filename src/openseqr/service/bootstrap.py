@@ -1,0 +1,38 @@
+"""The composition root: settings in, a ready `Context` out. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from ..core.machine import Policy
+from ..core.ports import Clock
+from ..protocol.urls import DestinationPolicy
+from ..settings import Settings
+from ..storage import open_store
+from .clock import SystemClock
+from .context import Config, Context
+from .sandbox import seed
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Context:
+    store = open_store(settings.resolved_database_url())
+    policy = Policy(
+        ack_window=settings.ack_window,
+        online_lifetime=timedelta(hours=settings.online_invoice_lifetime_hours),
+    )
+    config = Config(
+        zone=ZoneInfo(settings.timezone),
+        session_lifetime=timedelta(minutes=settings.session_lifetime_minutes),
+        provider_latency=settings.provider_latency_seconds,
+        destinations=DestinationPolicy(
+            allow_loopback=settings.allow_loopback_notifications,
+            allow_private=settings.allow_private_notifications,
+            allow_link_local=settings.allow_link_local_notifications,
+        ),
+        sandbox=settings.sandbox,
+    )
+    ctx = Context(store, clock or SystemClock(), policy, config)
+    if settings.sandbox:
+        seed(ctx)
+    return ctx

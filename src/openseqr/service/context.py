@@ -1,0 +1,82 @@
+"""What every use case shares: the store, the clock, the policy, and how a Decision is persisted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from ..core import errors
+from ..core.ids import notification_id
+from ..core.machine import Decision, Policy
+from ..core.ports import Clock, Store, Tx
+from ..core.records import Invoice, Notification, Terminal
+from ..protocol.notify import encode_notification
+from ..protocol.urls import DestinationPolicy
+from .security import Throttle, VerifiedCredentials
+
+
+@dataclass(frozen=True)
+class Config:
+    zone: tzinfo = field(default_factory=lambda: ZoneInfo("Europe/Stockholm"))  # D-41
+    session_lifetime: timedelta = timedelta(minutes=30)  # D-06
+    provider_latency: float = 0.0  # seconds the simulated account provider takes
+    destinations: DestinationPolicy = field(
+        default_factory=lambda: DestinationPolicy(
+            allow_loopback=True, allow_private=True, allow_link_local=False
+        )
+    )
+    notify_timeout: float = 5.0  # D-03
+    sandbox: bool = True
+
+
+class Context:
+    def __init__(
+        self, store: Store, clock: Clock, policy: Policy | None = None, config: Config | None = None
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policy = policy or Policy()
+        self.config = config or Config()
+        self.credentials = VerifiedCredentials()
+        self.throttle = Throttle()
+        self._listeners: list[Callable[[], None]] = []
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def on_notification(self, listener: Callable[[], None]) -> None:
+        """Called after a transaction that enqueued a notification committed."""
+        self._listeners.append(listener)
+
+    def notify_enqueued(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    def persist(self, tx: Tx, before: Invoice, decision: Decision, terminal: Terminal) -> Invoice:
+        """Write a decision atomically: invoice (compare-and-set), ledger, outbox, message."""
+        # Transfers first: InsufficientFunds must be raised before anything else is written,
+        # so a caller may catch it and decide differently inside the same transaction.
+        for transfer in decision.transfers:
+            tx.apply_transfer(transfer)
+        if not tx.save_invoice(decision.invoice, before.rev):
+            raise errors.PaymentInProgress("the invoice changed concurrently; try again")
+        inv = decision.invoice
+        if decision.notify and inv.notification_url:
+            now = self.now()
+            tx.enqueue_notification(
+                Notification(
+                    notification_id=notification_id(),
+                    invoice_reference=inv.reference,
+                    terminal_id=inv.terminal_id,
+                    url=inv.notification_url,
+                    body=encode_notification(inv.reference, inv.client_invoice_id),
+                    created_at=now,
+                    next_attempt_at=now,
+                    max_attempts=1 + max(0, terminal.notify_retries),
+                )
+            )
+        if decision.message is not None:
+            tx.insert_message(decision.message)
+        return replace(inv, rev=before.rev + 1)

@@ -1,0 +1,213 @@
+"""The SEQR app's side (spec 12, D-46): scan a code, view an invoice, pay it with a PIN, cancel.
+
+The account provider is simulated in the same database, so a debit and the PAID transition are
+one transaction: there is no moment where money moved but the invoice does not say so.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from ..core import errors, ids, machine
+from ..core.ledger import customer_account
+from ..core.records import (
+    ClientSession,
+    Customer,
+    CustomerMessage,
+    Invoice,
+    ProviderMode,
+    Service,
+    Terminal,
+    TerminalKind,
+)
+from ..core.states import LIVE, State
+from ..protocol import urls
+from .context import Context
+from .provider import provider_mode
+from .security import check_secret
+from .sessions import open_session
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    invoice: Invoice
+    merchant_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A terminal sticker was scanned but no invoice is ready yet ("waiting for amount...")."""
+
+    terminal_name: str
+    seqr_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOpened:
+    service: Service
+    session: ClientSession
+    order_url: str
+
+
+def customer_by_msisdn(ctx: Context, msisdn: str) -> Customer:
+    with ctx.store.transaction(write=False) as tx:
+        customer = tx.customer_by_msisdn(normalise_msisdn(msisdn))
+    if customer is None:
+        raise errors.UnknownCustomer()
+    return customer
+
+
+def normalise_msisdn(msisdn: str) -> str:
+    """D-54: E.164 digits without `+` or a leading `00`."""
+    digits = msisdn.strip().replace(" ", "").replace("-", "")
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    return digits
+
+
+def verify_pin(ctx: Context, msisdn: str, pin: str) -> Customer:
+    """D-46b: three wrong PINs lock the wallet. The PIN itself is never stored or logged."""
+    customer = customer_by_msisdn(ctx, msisdn)
+    if customer.locked:
+        raise errors.PinLocked()
+    if check_secret(customer.pin_hash, pin):
+        if customer.pin_failures:
+            with ctx.store.transaction() as tx:
+                fresh = tx.get_customer(customer.subscriber_key) or customer
+                tx.update_customer(replace(fresh, pin_failures=0))
+        return customer
+    with ctx.store.transaction() as tx:
+        fresh = tx.get_customer(customer.subscriber_key) or customer
+        fresh = replace(fresh, pin_failures=fresh.pin_failures + 1)
+        tx.update_customer(fresh)
+    if fresh.locked:
+        raise errors.PinLocked()
+    raise errors.WrongPin(f"wrong PIN; {3 - fresh.pin_failures} tries left")
+
+
+def scan(ctx: Context, text: str, customer: Customer | None) -> InvoiceView | Waiting | ServiceOpened:
+    """Resolve whatever the app read: invoice QR or deep link, terminal sticker, service QR."""
+    try:
+        code = urls.parse_code(text)
+    except urls.InvalidCode as exc:
+        raise errors.NotPayable(f"Not a valid SEQR code: {exc.reason}") from None
+    if isinstance(code, (urls.InvoiceCode, urls.PaymentTrigger)):
+        return view_invoice(ctx, code.reference, customer)
+    if isinstance(code, urls.TerminalCode):
+        return _terminal_code(ctx, code.seqr_id, customer)
+    if isinstance(code, urls.ServiceCode):
+        if customer is None:
+            raise errors.UnknownCustomer("sign in to open a service")
+        session, service = open_session(ctx, code.service_id, code.params, customer)
+        return ServiceOpened(service, session, urls.order_url(service.order_url, session.token))
+    raise errors.NotPayable("this code is handled by the app itself")
+
+
+def _terminal_code(ctx: Context, seqr_id: str, customer: Customer | None) -> InvoiceView | Waiting:
+    with ctx.store.transaction(write=False) as tx:
+        terminal = tx.terminal_by_seqr_id(seqr_id)
+        live = tx.live_invoices(terminal.terminal_id) if terminal else []
+    if terminal is None:
+        raise errors.NotPayable("unknown SEQR ID")
+    current = [i for i in live if i.state in (*LIVE, State.PAYING)]
+    if not current:
+        return Waiting(terminal.name, seqr_id)
+    return view_invoice(ctx, current[-1].reference, customer)
+
+
+def view_invoice(ctx: Context, reference: str, customer: Customer | None) -> InvoiceView:
+    """T2: fetching binds the payer (and may ask the merchant to acknowledge, T3)."""
+    with ctx.store.transaction() as tx:
+        inv = tx.lock_invoice(reference)
+        if inv is None:
+            raise errors.InvoiceNotFound()
+        terminal = _terminal(tx, inv)
+        if customer is not None and inv.state in LIVE:
+            inv = ctx.persist(tx, inv, machine.view(inv, customer, ctx.now()), terminal)
+    return InvoiceView(inv, terminal.name)
+
+
+def _terminal(tx, inv: Invoice) -> Terminal:  # type: ignore[no-untyped-def]
+    terminal = tx.get_terminal(inv.terminal_id)
+    assert terminal is not None, "an invoice always has its terminal"
+    return terminal
+
+
+def pay(
+    ctx: Context, reference: str, msisdn: str, pin: str, shown_version: int | None = None
+) -> InvoiceView:
+    """T6 then T7/T8/T9. Exactly one of many concurrent attempts wins the compare-and-set."""
+    customer = verify_pin(ctx, msisdn, pin)
+    now = ctx.now()
+    with ctx.store.transaction() as tx:
+        inv = tx.lock_invoice(reference)
+        if inv is None:
+            raise errors.InvoiceNotFound()
+        terminal = _terminal(tx, inv)
+        if inv.state is State.ISSUED:  # paid without a separate fetch (deep link): view first
+            inv = ctx.persist(tx, inv, machine.view(inv, customer, now), terminal)
+        inv = ctx.persist(
+            tx, inv, machine.start_payment(inv, customer, shown_version, now, ctx.policy), terminal
+        )
+    if ctx.config.provider_latency:
+        time.sleep(ctx.config.provider_latency)  # runs in a worker thread, never the event loop
+    mode = provider_mode(ctx, customer)
+    now = ctx.now()
+    with ctx.store.transaction() as tx:
+        paying = tx.lock_invoice(reference)
+        if paying is None or paying.rev != inv.rev or paying.state is not State.PAYING:
+            raise errors.PaymentInProgress("the payment was interrupted; check its status")
+        register = terminal.kind is TerminalKind.CASH_REGISTER
+        if mode is ProviderMode.UNAVAILABLE:
+            decision = machine.provider_unavailable(paying, now, ctx.policy, register)
+        elif mode is ProviderMode.DECLINE:
+            decision = machine.decline(paying, "declined by the account provider", now)
+        elif paying.payment_mode.reserves:
+            decision = machine.reserve(paying, now, ctx.policy)
+        else:
+            decision = machine.debit(paying, ids.ers_reference(now), now, ctx.policy)
+        try:
+            result = ctx.persist(tx, paying, decision, terminal)
+        except errors.InsufficientFunds:
+            result = ctx.persist(
+                tx, paying, machine.decline(paying, "insufficient funds", now), terminal
+            )
+    if mode is ProviderMode.UNAVAILABLE:
+        raise errors.ProviderUnavailable()
+    if result.state in (State.PAID_UNACKED, State.RESERVED) and result.notification_url:
+        ctx.notify_enqueued()
+    return InvoiceView(result, terminal.name)
+
+
+def cancel(ctx: Context, reference: str, msisdn: str, pin: str) -> InvoiceView:
+    """T14: the customer pressed cancel in the app (D-28)."""
+    customer = verify_pin(ctx, msisdn, pin)
+    with ctx.store.transaction() as tx:
+        inv = tx.lock_invoice(reference)
+        if inv is None:
+            raise errors.InvoiceNotFound()
+        if inv.payer not in (None, customer.subscriber_key):
+            raise errors.NotPayable("another customer is paying this invoice")
+        terminal = _terminal(tx, inv)
+        inv = ctx.persist(tx, inv, machine.user_cancel(inv, ctx.now()), terminal)
+    return InvoiceView(inv, terminal.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    customer: Customer
+    balances: dict[str, str]
+    invoices: list[Invoice]
+    messages: list[CustomerMessage]
+
+
+def wallet(ctx: Context, customer: Customer, currencies: tuple[str, ...] = ("SEK", "EUR", "USD")) -> Wallet:
+    with ctx.store.transaction(write=False) as tx:
+        account = customer_account(customer.subscriber_key)
+        balances = {c: str(tx.balance(account, c)) for c in currencies}
+        invoices = tx.invoices_of_customer(customer.subscriber_key, 50)
+        messages = tx.messages_of(customer.subscriber_key)
+    return Wallet(customer, balances, invoices, messages)
