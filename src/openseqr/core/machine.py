@@ -38,12 +38,13 @@ class Decision:
     message: CustomerMessage | None = None
 
 
-def _apply(inv: Invoice, event: Event, **changes: object) -> Invoice:
-    """Move through the table; bump the wire version when the wire status changes (D-13)."""
+def _apply(inv: Invoice, event: Event, *, bump: bool = False, **changes: object) -> Invoice:
+    """Move through the table; the version goes up by one when the wire status changes or the
+    event itself counts as a change (`bump`, e.g. updateInvoice) (D-13)."""
     after = next_state(inv.state, event)
-    bump = 1 if changes_wire_status(inv.state, after) else 0
+    bump = bump or changes_wire_status(inv.state, after)
     version = int(changes.pop("version", inv.version))  # type: ignore[call-overload]
-    return replace(inv, state=after, version=version + bump, **changes)  # type: ignore[arg-type]
+    return replace(inv, state=after, version=version + int(bump), **changes)  # type: ignore[arg-type]
 
 
 def expiry_deadline(inv: Invoice, now: datetime, policy: Policy, cash_register: bool) -> datetime | None:
@@ -196,7 +197,7 @@ def update(inv: Invoice, updated: Invoice, tokens: tuple[Token, ...] | None) -> 
     new = _apply(
         replace(updated, state=inv.state, tokens=merged_tokens, version=inv.version),
         Event.UPDATE,
-        version=inv.version + 1,
+        bump=True,
     )
     return Decision(new)
 
