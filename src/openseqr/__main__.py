@@ -1,0 +1,3 @@
+from openseqr.cli.main import main
+
+main()
