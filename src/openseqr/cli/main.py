@@ -61,3 +61,11 @@ def migrate_command(database: str | None) -> None:
     url = database or Settings().resolved_database_url()
     migrate(url)
     click.echo(f"database is up to date: {url}")
+
+
+def _register_commands() -> None:
+    """Command modules add themselves to `main` on import (kept out of import time of main)."""
+    from . import admin, demo, services, wallet  # noqa: F401
+
+
+_register_commands()

@@ -1,0 +1,5 @@
+"""`openseqr` commands: services (filled in by its owner)."""
+
+from __future__ import annotations
+
+from .main import main  # noqa: F401
