@@ -46,6 +46,10 @@ class Context:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def local(self, t: datetime) -> datetime:
+        """In the server's zone: references carry local dates and times, as SEQR's did."""
+        return t.astimezone(self.config.zone)
+
     def on_notification(self, listener: Callable[[], None]) -> None:
         """Called after a transaction that enqueued a notification committed."""
         self._listeners.append(listener)

@@ -72,3 +72,12 @@ def test_every_non_final_state_can_end():
             seen.add(s)
             todo.extend(graph.get(s, ()))
         assert seen & FINAL, start
+
+
+def test_lifecycle_doc_is_generated_from_the_table():
+    from pathlib import Path
+
+    from openseqr.core.diagram import render
+
+    doc = Path(__file__).parents[3] / "docs" / "lifecycle.md"
+    assert doc.read_text() == render(), "run: python -m openseqr.core.diagram > docs/lifecycle.md"
