@@ -9,7 +9,10 @@ Rules every adapter keeps:
 * `save_invoice` is compare-and-set on `rev`: it writes only if the stored `rev` equals
   `expected_rev`, stores `rev = expected_rev + 1`, and returns whether it wrote.
 * Money is stored as integer minor units; `Decimal` in, `Decimal` out.
-* `now` is always a parameter; no SQL `now()`.
+* `now` is always a parameter; no SQL `now()`. Datetimes must be aware (naive ones raise
+  `ValueError`); they come back as aware UTC datetimes.
+* `insert_*` of an existing key raises `DuplicateKey` and leaves the transaction usable;
+  `update_*` of a row that does not exist raises `LookupError` (`storage.NotFound`).
 """
 
 from __future__ import annotations
@@ -83,16 +86,22 @@ class Tx(Protocol):
     def lock_invoice(self, reference: str) -> Invoice | None:
         """Like get_invoice, holding a row lock until the transaction ends (PostgreSQL)."""
         ...
-    def save_invoice(self, invoice: Invoice, expected_rev: int) -> bool: ...
+    def save_invoice(self, invoice: Invoice, expected_rev: int) -> bool:
+        """False (nothing written) if the row is missing or its rev moved on; raises
+        `DuplicateKey` if the invoice's ers_reference belongs to another invoice."""
+        ...
     def latest_invoice(self, terminal_id: str) -> Invoice | None: ...
     def live_invoices(self, terminal_id: str) -> list[Invoice]:
         """Invoices in issued/viewed/awaiting_ack/paying/reserved state."""
         ...
     def invoice_by_ers_reference(self, ers_reference: str) -> Invoice | None: ...
     def due_invoices(self, now: datetime, limit: int) -> list[Invoice]:
-        """deadline_at <= now, oldest deadline first."""
+        """deadline_at <= now, oldest deadline first (no state filter: clear deadline_at
+        when no deadline runs any more)."""
         ...
-    def invoices_of_customer(self, subscriber_key: str, limit: int) -> list[Invoice]: ...
+    def invoices_of_customer(self, subscriber_key: str, limit: int) -> list[Invoice]:
+        """Invoices with payer == subscriber_key, newest first."""
+        ...
 
     # refunds and receipt documents
     def insert_refund(self, refund: Refund) -> None: ...
@@ -127,7 +136,9 @@ class Tx(Protocol):
     def get_notification(self, notification_id: str) -> Notification | None: ...
     def list_notifications(
         self, invoice_reference: str | None = None, limit: int = 100
-    ) -> list[Notification]: ...
+    ) -> list[Notification]:
+        """Oldest first."""
+        ...
     def attempts_of(self, notification_id: str) -> list[DeliveryAttempt]: ...
 
     # reconciliation
@@ -143,7 +154,9 @@ class Tx(Protocol):
 
     # customer messages (SMS / app inbox)
     def insert_message(self, message: CustomerMessage) -> None: ...
-    def messages_of(self, subscriber_key: str, limit: int = 50) -> list[CustomerMessage]: ...
+    def messages_of(self, subscriber_key: str, limit: int = 50) -> list[CustomerMessage]:
+        """Newest first."""
+        ...
 
     # External Services and client sessions
     def upsert_service(self, service: Service) -> None: ...

@@ -1,0 +1,360 @@
+"""`SqlTx`: the `core.ports.Tx` contract written once over a DB-API-ish connection.
+
+Both sqlite3 and psycopg connections have `execute(sql, params) -> cursor` with `fetchone`,
+`fetchall` and `rowcount`, so every method lives here; a dialect subclass supplies the queries,
+the mapper, and the three things that really differ: `_unique_guard` (how a unique violation
+inside an UPDATE becomes `DuplicateKey` without poisoning the transaction), `_savepoint`, and
+`claim_notifications`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from openseqr.core.errors import InsufficientFunds
+from openseqr.core.ledger import NO_OVERDRAFT_PREFIXES, Transfer
+from openseqr.core.money import Money
+from openseqr.core.ports import DuplicateKey, SettledTransaction
+from openseqr.core.records import (
+    ClientSession,
+    Customer,
+    CustomerMessage,
+    DeliveryAttempt,
+    Invoice,
+    Notification,
+    ReceiptDocument,
+    Refund,
+    Reseller,
+    Service,
+    Terminal,
+    TransactionPeriod,
+)
+
+from .mapping import Mapper, from_minor, to_minor
+from .queries import Queries
+
+
+class NotFound(LookupError):
+    """An `update_*` named a row that does not exist (a bug in the caller, never retried)."""
+
+
+class SqlTx:
+    __slots__ = ("_c", "_q", "_m")
+
+    def __init__(self, conn: Any, queries: Queries, mapper: Mapper) -> None:
+        self._c = conn
+        self._q = queries
+        self._m = mapper
+
+    # -- dialect hooks -------------------------------------------------------------------------
+    def _unique_guard(self, what: str) -> AbstractContextManager[None]:
+        """Around a statement that may hit a unique index: raise DuplicateKey, tx still usable."""
+        raise NotImplementedError
+
+    def _savepoint(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def claim_notifications(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Notification]:
+        raise NotImplementedError
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _insert(self, sql: str, params: dict[str, Any], what: str) -> None:
+        if self._c.execute(sql, params).rowcount != 1:
+            raise DuplicateKey(f"{what} already exists")
+
+    def _update(self, sql: str, params: dict[str, Any], what: str) -> None:
+        with self._unique_guard(what):
+            count = self._c.execute(sql, params).rowcount
+        if count != 1:
+            raise NotFound(f"{what} does not exist")
+
+    # -- principals ----------------------------------------------------------------------------
+    def get_reseller(self, reseller_id: str) -> Reseller | None:
+        row = self._c.execute(self._q.get_reseller, {"reseller_id": reseller_id}).fetchone()
+        return None if row is None else self._m.reseller(row)
+
+    def upsert_reseller(self, reseller: Reseller) -> None:
+        self._c.execute(self._q.upsert_reseller, self._m.reseller_params(reseller))
+
+    def get_terminal(self, terminal_id: str) -> Terminal | None:
+        row = self._c.execute(self._q.get_terminal, {"terminal_id": terminal_id}).fetchone()
+        return None if row is None else self._m.terminal(row)
+
+    def insert_terminal(self, terminal: Terminal) -> None:
+        params = self._m.terminal_params(terminal)
+        self._insert(
+            self._q.insert_terminal, params, f"terminal {terminal.terminal_id} or its SEQR ID"
+        )
+
+    def update_terminal(self, terminal: Terminal) -> None:
+        params = self._m.terminal_params(terminal)
+        self._update(self._q.update_terminal, params, f"terminal {terminal.terminal_id}")
+
+    def terminal_by_seqr_id(self, seqr_id: str) -> Terminal | None:
+        row = self._c.execute(
+            self._q.terminal_by_seqr_id, {"seqr_id_norm": seqr_id.lower()}
+        ).fetchone()
+        return None if row is None else self._m.terminal(row)
+
+    def list_terminals(self, reseller_id: str) -> list[Terminal]:
+        rows = self._c.execute(self._q.list_terminals, {"reseller_id": reseller_id}).fetchall()
+        return [self._m.terminal(r) for r in rows]
+
+    # -- customers -----------------------------------------------------------------------------
+    def get_customer(self, subscriber_key: str) -> Customer | None:
+        row = self._c.execute(self._q.get_customer, {"subscriber_key": subscriber_key}).fetchone()
+        return None if row is None else self._m.customer(row)
+
+    def customer_by_msisdn(self, msisdn: str) -> Customer | None:
+        row = self._c.execute(self._q.customer_by_msisdn, {"msisdn": msisdn}).fetchone()
+        return None if row is None else self._m.customer(row)
+
+    def insert_customer(self, customer: Customer) -> None:
+        params = self._m.customer_params(customer)
+        self._insert(
+            self._q.insert_customer, params, f"customer {customer.subscriber_key} or MSISDN"
+        )
+
+    def update_customer(self, customer: Customer) -> None:
+        params = self._m.customer_params(customer)
+        self._update(self._q.update_customer, params, f"customer {customer.subscriber_key}")
+
+    def list_customers(self) -> list[Customer]:
+        return [self._m.customer(r) for r in self._c.execute(self._q.list_customers).fetchall()]
+
+    # -- invoices ------------------------------------------------------------------------------
+    def insert_invoice(self, invoice: Invoice) -> None:
+        params = self._m.invoice_params(invoice)
+        self._insert(
+            self._q.insert_invoice, params, f"invoice {invoice.reference} or its ERS reference"
+        )
+
+    def get_invoice(self, reference: str) -> Invoice | None:
+        row = self._c.execute(self._q.get_invoice, {"reference": reference}).fetchone()
+        return None if row is None else self._m.invoice(row)
+
+    def lock_invoice(self, reference: str) -> Invoice | None:
+        row = self._c.execute(self._q.lock_invoice, {"reference": reference}).fetchone()
+        return None if row is None else self._m.invoice(row)
+
+    def save_invoice(self, invoice: Invoice, expected_rev: int) -> bool:
+        params = self._m.invoice_params(invoice)
+        params["rev"] = expected_rev + 1
+        params["expected_rev"] = expected_rev
+        guard = self._unique_guard if invoice.ers_reference is not None else _no_guard
+        with guard(f"ERS reference {invoice.ers_reference}"):
+            return bool(self._c.execute(self._q.save_invoice, params).rowcount == 1)
+
+    def latest_invoice(self, terminal_id: str) -> Invoice | None:
+        row = self._c.execute(self._q.latest_invoice, {"terminal_id": terminal_id}).fetchone()
+        return None if row is None else self._m.invoice(row)
+
+    def live_invoices(self, terminal_id: str) -> list[Invoice]:
+        rows = self._c.execute(self._q.live_invoices, {"terminal_id": terminal_id}).fetchall()
+        return [self._m.invoice(r) for r in rows]
+
+    def invoice_by_ers_reference(self, ers_reference: str) -> Invoice | None:
+        params = {"ers_reference": ers_reference}
+        row = self._c.execute(self._q.invoice_by_ers_reference, params).fetchone()
+        return None if row is None else self._m.invoice(row)
+
+    def due_invoices(self, now: datetime, limit: int) -> list[Invoice]:
+        params = {"now": self._m.dt_in(now), "limit": limit}
+        return [self._m.invoice(r) for r in self._c.execute(self._q.due_invoices, params)]
+
+    def invoices_of_customer(self, subscriber_key: str, limit: int) -> list[Invoice]:
+        params = {"payer": subscriber_key, "limit": limit}
+        return [self._m.invoice(r) for r in self._c.execute(self._q.invoices_of_customer, params)]
+
+    # -- refunds and receipt documents ---------------------------------------------------------
+    def insert_refund(self, refund: Refund) -> None:
+        params = self._m.refund_params(refund)
+        self._insert(self._q.insert_refund, params, f"refund {refund.ers_reference}")
+
+    def get_refund(self, ers_reference: str) -> Refund | None:
+        row = self._c.execute(self._q.get_refund, {"ers_reference": ers_reference}).fetchone()
+        return None if row is None else self._m.refund(row)
+
+    def refunds_of_invoice(self, invoice_reference: str) -> list[Refund]:
+        params = {"invoice_reference": invoice_reference}
+        return [self._m.refund(r) for r in self._c.execute(self._q.refunds_of_invoice, params)]
+
+    def insert_receipt_document(self, doc: ReceiptDocument) -> None:
+        self._c.execute(self._q.insert_receipt_document, self._m.receipt_params(doc))
+
+    def receipt_documents(self, ers_reference: str) -> list[ReceiptDocument]:
+        params = {"ers_reference": ers_reference}
+        return [self._m.receipt(r) for r in self._c.execute(self._q.receipt_documents, params)]
+
+    # -- ledger --------------------------------------------------------------------------------
+    def apply_transfer(self, transfer: Transfer) -> None:
+        deltas: dict[tuple[str, str], int] = {}
+        for e in transfer.entries:
+            key = (e.account, e.currency)
+            deltas[key] = deltas.get(key, 0) + to_minor(e.amount, e.currency)
+        # One global order (account, currency) so concurrent transfers lock rows in the same
+        # order (no deadlocks in PostgreSQL). A checked debit may fail; if anything was applied
+        # before it, the savepoint undoes that, so InsufficientFunds leaves no trace.
+        steps = sorted((k, d) for k, d in deltas.items() if d != 0)
+        checked = [
+            i
+            for i, ((acc, _), d) in enumerate(steps)
+            if d < 0 and acc.startswith(NO_OVERDRAFT_PREFIXES)
+        ]
+        q, c = self._q, self._c
+        with self._savepoint() if checked and checked[-1] > 0 else nullcontext():
+            for i, ((account, currency), delta) in enumerate(steps):
+                params = {"account": account, "currency": currency, "delta": delta}
+                if i in checked:
+                    if c.execute(q.balance_debit, params).rowcount != 1:
+                        have = self.balance(account, currency)
+                        raise InsufficientFunds(
+                            f"{account} holds {have} {currency}, "
+                            f"cannot pay {from_minor(-delta, currency)}"
+                        )
+                else:
+                    c.execute(q.balance_add, params)
+        transfer_id = uuid.uuid4().hex
+        base = {
+            "transfer_id": transfer_id,
+            "kind": transfer.kind.value,
+            "invoice_reference": transfer.invoice_reference,
+            "ers_reference": transfer.ers_reference,
+            "created_at": self._m.opt_in(transfer.created_at),
+        }
+        rows = [
+            {**base, "account": e.account, "currency": e.currency,
+             "amount_minor": to_minor(e.amount, e.currency)}
+            for e in transfer.entries
+        ]  # fmt: skip
+        c.cursor().executemany(q.insert_entry, rows)
+
+    def balance(self, account: str, currency: str) -> Decimal:
+        params = {"account": account, "currency": currency}
+        row = self._c.execute(self._q.balance, params).fetchone()
+        return from_minor(0 if row is None else row[0], currency)
+
+    def entry_sums(self) -> dict[str, Decimal]:
+        rows = self._c.execute(self._q.entry_sums).fetchall()
+        return {cur: from_minor(int(total), cur) for cur, total in rows}
+
+    def balances_match_entries(self) -> bool:
+        return bool(self._c.execute(self._q.balance_mismatches).fetchone()[0] == 0)
+
+    # -- notification outbox -------------------------------------------------------------------
+    def enqueue_notification(self, notification: Notification) -> None:
+        params = self._m.notification_params(notification)
+        self._insert(
+            self._q.enqueue_notification, params, f"notification {notification.notification_id}"
+        )
+
+    def update_notification(self, notification: Notification) -> None:
+        params = self._m.notification_params(notification)
+        self._update(
+            self._q.update_notification, params, f"notification {notification.notification_id}"
+        )
+
+    def record_attempt(self, attempt: DeliveryAttempt) -> None:
+        params = self._m.attempt_params(attempt)
+        what = f"attempt {attempt.attempt} of notification {attempt.notification_id}"
+        self._insert(self._q.record_attempt, params, what)
+
+    def get_notification(self, notification_id: str) -> Notification | None:
+        params = {"notification_id": notification_id}
+        row = self._c.execute(self._q.get_notification, params).fetchone()
+        return None if row is None else self._m.notification(row)
+
+    def list_notifications(
+        self, invoice_reference: str | None = None, limit: int = 100
+    ) -> list[Notification]:
+        if invoice_reference is None:
+            cur = self._c.execute(self._q.list_notifications, {"limit": limit})
+        else:
+            params = {"invoice_reference": invoice_reference, "limit": limit}
+            cur = self._c.execute(self._q.list_notifications_of_invoice, params)
+        return [self._m.notification(r) for r in cur.fetchall()]
+
+    def attempts_of(self, notification_id: str) -> list[DeliveryAttempt]:
+        params = {"notification_id": notification_id}
+        return [self._m.attempt(r) for r in self._c.execute(self._q.attempts_of, params)]
+
+    # -- reconciliation ------------------------------------------------------------------------
+    def insert_period(self, period: TransactionPeriod) -> None:
+        params = self._m.period_params(period)
+        self._insert(self._q.insert_period, params, f"transaction period {period.period_id}")
+
+    def get_period(self, period_id: str) -> TransactionPeriod | None:
+        row = self._c.execute(self._q.get_period, {"period_id": period_id}).fetchone()
+        return None if row is None else self._m.period(row)
+
+    def last_period_end(self, reseller_id: str, terminal_id: str | None) -> datetime | None:
+        if terminal_id is None:
+            sql, params = self._q.last_period_end_of_reseller, {"reseller_id": reseller_id}
+        else:
+            sql = self._q.last_period_end_of_terminal
+            params = {"reseller_id": reseller_id, "terminal_id": terminal_id}
+        return self._m.opt_out(self._c.execute(sql, params).fetchone()[0])
+
+    def settled_transactions(
+        self, reseller_id: str, terminal_id: str | None, start: datetime, end: datetime
+    ) -> list[SettledTransaction]:
+        params = {
+            "reseller_id": reseller_id,
+            "terminal_id": terminal_id,
+            "start": self._m.dt_in(start),
+            "end": self._m.dt_in(end),
+        }
+        sql = self._q.settled_of_reseller if terminal_id is None else self._q.settled_of_terminal
+        dt_out = self._m.dt_out
+        return [
+            SettledTransaction(kind, term, cashier, Money.from_minor(minor, cur), ers, dt_out(at))
+            for kind, term, cashier, cur, minor, ers, at in self._c.execute(sql, params)
+        ]
+
+    # -- customer messages ---------------------------------------------------------------------
+    def insert_message(self, message: CustomerMessage) -> None:
+        self._c.execute(self._q.insert_message, self._m.message_params(message))
+
+    def messages_of(self, subscriber_key: str, limit: int = 50) -> list[CustomerMessage]:
+        params = {"subscriber_key": subscriber_key, "limit": limit}
+        return [self._m.message(r) for r in self._c.execute(self._q.messages_of, params)]
+
+    # -- External Services and client sessions -------------------------------------------------
+    def upsert_service(self, service: Service) -> None:
+        self._c.execute(self._q.upsert_service, self._m.service_params(service))
+
+    def get_service(self, service_id: str) -> Service | None:
+        row = self._c.execute(self._q.get_service, {"service_id": service_id}).fetchone()
+        return None if row is None else self._m.service(row)
+
+    def list_services(self) -> list[Service]:
+        return [self._m.service(r) for r in self._c.execute(self._q.list_services).fetchall()]
+
+    def insert_session(self, session: ClientSession) -> None:
+        params = self._m.session_params(session)
+        self._insert(self._q.insert_session, params, "client session token")
+
+    def get_session(self, token: str) -> ClientSession | None:
+        row = self._c.execute(self._q.get_session, {"token": token}).fetchone()
+        return None if row is None else self._m.session(row)
+
+    def update_session(self, session: ClientSession) -> None:
+        self._update(self._q.update_session, self._m.session_params(session), "client session")
+
+    # -- operator switches ---------------------------------------------------------------------
+    def get_switch(self, name: str) -> str | None:
+        row = self._c.execute(self._q.get_switch, {"name": name}).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_switch(self, name: str, value: str) -> None:
+        self._c.execute(self._q.set_switch, {"name": name, "value": value})
+
+
+def _no_guard(what: str) -> AbstractContextManager[None]:
+    return nullcontext()

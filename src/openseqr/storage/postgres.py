@@ -1,0 +1,102 @@
+"""PostgreSQL adapter: a `psycopg_pool.ConnectionPool`, READ COMMITTED, explicit transactions.
+
+* Connections are autocommit; `transaction()` opens `conn.transaction()` (BEGIN ... COMMIT /
+  ROLLBACK), `BEGIN READ ONLY` when `write=False`. Sessions run with `TimeZone=UTC`, so every
+  TIMESTAMPTZ comes back as an aware UTC datetime.
+* `lock_invoice` is `SELECT ... FOR UPDATE`; `claim_notifications` uses `FOR UPDATE SKIP LOCKED`;
+  `apply_transfer` debits with one conditional UPDATE per account (see storage.base).
+* A unique violation inside an UPDATE would abort the whole transaction, so those statements run
+  inside a savepoint (`_unique_guard`); inserts use ON CONFLICT DO NOTHING and never abort.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg_pool import ConnectionPool
+
+from openseqr.core.ports import DuplicateKey
+from openseqr.core.records import Notification
+
+from .base import SqlTx
+from .mapping import POSTGRES
+from .queries import load
+
+_QUERIES = load("postgres")
+
+
+def conninfo(url: str) -> str:
+    """Accept postgresql://, postgres:// and yoyo's postgresql+psycopg:// spellings."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.split("+")[0] not in ("postgresql", "postgres"):
+        raise ValueError(f"not a PostgreSQL URL: {url!r}")
+    return "postgresql://" + rest
+
+
+class PostgresTx(SqlTx):
+    __slots__ = ()
+
+    @contextmanager
+    def _unique_guard(self, what: str) -> Iterator[None]:
+        try:
+            with self._c.transaction():  # a savepoint: a violation leaves the tx usable
+                yield
+        except pg_errors.UniqueViolation as exc:
+            raise DuplicateKey(f"{what} already exists") from exc
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        with self._c.transaction():
+            yield
+
+    def claim_notifications(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Notification]:
+        params = {"now": now, "lease_until": lease_until, "limit": limit}
+        rows = self._c.execute(_QUERIES.claim_notifications, params).fetchall()
+        rows.sort(key=lambda r: (r[-1], r[0]))  # RETURNING has no order: oldest due first
+        return [self._m.notification(r[:-1]) for r in rows]
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.execute("SET TIME ZONE 'UTC'")
+
+
+class PostgresStore:
+    """`core.ports.Store` on PostgreSQL. Run `storage.migrate` first (`open_store` does)."""
+
+    def __init__(
+        self,
+        url: str,
+        min_size: int = 1,
+        max_size: int = 10,
+        *,
+        timeout: float = 30.0,
+        connect_timeout: float = 30.0,
+    ) -> None:
+        self.url = url
+        self._pool = ConnectionPool(
+            conninfo(url),
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            kwargs={"autocommit": True},
+            configure=_configure,
+            name="openseqr",
+            open=False,
+        )
+        self._pool.open(wait=True, timeout=connect_timeout)
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[PostgresTx]:
+        with self._pool.connection() as conn:
+            conn.read_only = not write
+            with conn.transaction():
+                yield PostgresTx(conn, _QUERIES, POSTGRES)
+
+    def close(self) -> None:
+        self._pool.close()

@@ -1,0 +1,18 @@
+-- PostgreSQL-only queries; same syntax as queries.sql, and a name here replaces the shared one.
+
+-- name: lock_invoice
+SELECT {invoices} FROM invoices WHERE reference = :reference FOR UPDATE
+
+-- name: claim_notifications
+-- Rows another relay has locked are skipped, not waited for; the lease moves next_attempt_at
+-- so they stay invisible to later claims until lease_until. Returns the old due time last.
+WITH due AS (
+    SELECT notification_id, next_attempt_at FROM notifications
+    WHERE status = 'pending' AND next_attempt_at <= :now
+    ORDER BY next_attempt_at, notification_id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE notifications AS n SET next_attempt_at = :lease_until
+FROM due WHERE n.notification_id = due.notification_id
+RETURNING {notifications@n}, due.next_attempt_at

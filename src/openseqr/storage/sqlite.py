@@ -1,0 +1,156 @@
+"""SQLite adapter: one connection per thread, WAL, explicit transactions.
+
+* `transaction(write=True)` runs `BEGIN IMMEDIATE`: the write lock is taken up front, so a
+  read-modify-write never interleaves with another writer (and `lock_invoice` needs no SQL of
+  its own); `write=False` runs a deferred `BEGIN` (a WAL snapshot; readers never block).
+* `synchronous=FULL` by default: a commit returns after the WAL is fsynced.
+* Connections are created lazily per thread (`threading.local`), in autocommit mode
+  (`isolation_level=None`) so the driver never issues hidden BEGIN/COMMIT.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+from openseqr.core.ports import DuplicateKey
+from openseqr.core.records import Notification
+
+from .base import SqlTx
+from .mapping import SQLITE
+from .queries import load
+
+Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+_QUERIES = load("sqlite")
+
+
+class SqliteTx(SqlTx):
+    __slots__ = ()
+
+    @contextmanager
+    def _unique_guard(self, what: str) -> Iterator[None]:
+        # A failing statement is rolled back on its own in SQLite; the transaction goes on.
+        try:
+            yield
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE constraint failed" in str(exc):
+                raise DuplicateKey(f"{what} already exists") from exc
+            raise
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self._c.execute("SAVEPOINT apply_transfer")
+        try:
+            yield
+        except BaseException:
+            self._c.execute("ROLLBACK TO apply_transfer")
+            self._c.execute("RELEASE apply_transfer")
+            raise
+        self._c.execute("RELEASE apply_transfer")
+
+    def claim_notifications(
+        self, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Notification]:
+        # Atomic because write transactions hold SQLite's write lock (BEGIN IMMEDIATE).
+        m, c = self._m, self._c
+        rows = c.execute(_QUERIES.due_notifications, {"now": m.dt_in(now), "limit": limit})
+        claimed = [m.notification(r) for r in rows.fetchall()]
+        if claimed:
+            lease = m.dt_in(lease_until)
+            c.executemany(
+                _QUERIES.lease_notification,
+                [{"lease_until": lease, "notification_id": n.notification_id} for n in claimed],
+            )
+        return [replace(n, next_attempt_at=lease_until) for n in claimed]
+
+
+class _Transaction:
+    """Context manager for one transaction on this thread's connection (no generator frame)."""
+
+    __slots__ = ("_conn", "_begin")
+
+    def __init__(self, conn: sqlite3.Connection, begin: str) -> None:
+        self._conn = conn
+        self._begin = begin
+
+    def __enter__(self) -> SqliteTx:
+        self._conn.execute(self._begin)
+        return SqliteTx(self._conn, _QUERIES, SQLITE)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._conn
+        if exc_type is None:
+            try:
+                conn.execute("COMMIT")
+                return
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
+class SqliteStore:
+    """`core.ports.Store` on one SQLite file. Run `storage.migrate` first (`open_store` does)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: Synchronous = "FULL",
+        busy_timeout: float = 5.0,
+    ) -> None:
+        if str(path) in ("", ":memory:"):
+            raise ValueError("SqliteStore needs a file: each thread opens its own connection")
+        if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+        self.path = Path(path).resolve()  # threads connect later; a chdir must not move it
+        self.synchronous = synchronous
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._closed:
+            raise RuntimeError("store is closed")
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,  # used by one thread only; close() may run on another
+            cached_statements=256,
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        with self._lock:
+            self._all.append(conn)
+        self._local.conn = conn
+        return conn
+
+    def transaction(self, write: bool = True) -> _Transaction:
+        conn = getattr(self._local, "conn", None) or self._connect()
+        return _Transaction(conn, "BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
