@@ -169,6 +169,10 @@ class PinLocked(SeqrError):
     """Too many wrong PINs; the wallet is locked."""
 
 
+class PinLockedNow(PinLocked):
+    """That was the third wrong PIN; the wallet is now locked and this payment failed."""
+
+
 class InvoiceChanged(SeqrError):
     """The invoice changed since it was shown; show it again before paying."""
 

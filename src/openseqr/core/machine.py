@@ -133,6 +133,11 @@ def decline(inv: Invoice, reason: str, now: datetime) -> Decision:
     return Decision(_apply(inv, Event.DECLINED, reason=reason, deadline_at=None))
 
 
+def pin_locked(inv: Invoice, now: datetime) -> Decision:
+    """The third wrong PIN on this invoice fails it (spec 13.7); nothing moved."""
+    return Decision(_apply(inv, Event.PIN_LOCKED, reason="PIN locked", deadline_at=None))
+
+
 def provider_unavailable(inv: Invoice, now: datetime, policy: Policy, cash_register: bool) -> Decision:
     """Nothing moved; the invoice is payable again."""
     return Decision(

@@ -59,6 +59,7 @@ class Event(str, Enum):
     DECLINED = "declined"  # T9
     PROVIDER_UNAVAILABLE = "provider_unavailable"  # paying aborted, nothing moved
     PAYING_TIMEOUT = "paying_timeout"  # recovery: paying without outcome
+    PIN_LOCKED = "pin_locked"  # the third wrong PIN fails the attempt (spec 13.7)
     ACKNOWLEDGE = "acknowledge"  # T10
     ACK_WINDOW_ELAPSED = "ack_window_elapsed"  # T11
     MERCHANT_CANCEL = "merchant_cancel"  # T12, T18
@@ -88,6 +89,8 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (S.PAYING, E.DEBIT_OK): S.PAID_UNACKED,
     (S.PAYING, E.RESERVE_OK): S.RESERVED,
     (S.PAYING, E.DECLINED): S.FAILED,
+    (S.ISSUED, E.PIN_LOCKED): S.FAILED,
+    (S.VIEWED, E.PIN_LOCKED): S.FAILED,
     (S.PAYING, E.PROVIDER_UNAVAILABLE): S.VIEWED,
     (S.PAYING, E.PAYING_TIMEOUT): S.VIEWED,
     (S.PAID_UNACKED, E.ACKNOWLEDGE): S.PAID,

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from ..core import errors
 from ..core.ports import DuplicateKey
-from ..core.records import ClientSession, Customer, Service, SessionState
+from ..core.records import ClientSession, Customer, PrincipalStatus, Service, SessionState
 from ..protocol import urls
 from .auth import Caller
 from .context import Context
@@ -21,8 +21,11 @@ def open_session(
     """ES-2: the app resolved a service QR; a token binds customer, service and parameters."""
     with ctx.store.transaction(write=False) as tx:
         service = tx.get_service(service_id)
+        terminal = tx.get_terminal(service.terminal_id) if service else None
     if service is None or not service.active:
         raise errors.NotPayable("Not a valid SEQR code: unknown or inactive service")
+    if terminal is None or terminal.status is not PrincipalStatus.ACTIVE:
+        raise errors.NotPayable("this service cannot take payments right now")
     now = ctx.now()
     state = SessionState.ACTIVE if confirmed else SessionState.IN_PROGRESS
     for _ in range(5):

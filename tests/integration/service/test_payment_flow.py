@@ -94,17 +94,20 @@ def test_empty_account_fails_and_declined_fails(ctx):
     assert ledger_is_balanced(ctx)
 
 
-def test_wrong_pin_three_times_locks(ctx):
+def test_wrong_pin_three_times_locks_and_fails_the_payment(ctx):
     caller = terminal(ctx)
     sent = merchant.send_invoice(ctx, caller, draft())
     for _ in range(2):
         with pytest.raises(errors.WrongPin):
             wallet.pay(ctx, sent.reference, "46700000002", "0000")
+    assert merchant.get_payment_status(ctx, caller, sent.reference, 0).status is WireStatus.ISSUED
     with pytest.raises(errors.PinLocked):
         wallet.pay(ctx, sent.reference, "46700000002", "0000")
+    assert merchant.get_payment_status(ctx, caller, sent.reference, 0).status is WireStatus.FAILED
+    other = merchant.send_invoice(ctx, caller, draft())
     with pytest.raises(errors.PinLocked):
-        wallet.pay(ctx, sent.reference, "46700000002", "2222")  # even the right PIN now
-    assert merchant.get_payment_status(ctx, caller, sent.reference, 0).status is WireStatus.ISSUED
+        wallet.pay(ctx, other.reference, "46700000002", "2222")  # even the right PIN now
+    assert merchant.get_payment_status(ctx, caller, other.reference, 0).status is WireStatus.ISSUED
 
 
 def test_another_terminal_never_sees_the_invoice(ctx):
