@@ -84,12 +84,16 @@ def verify_pin(ctx: Context, msisdn: str, pin: str) -> Customer:
         fresh = replace(fresh, pin_failures=fresh.pin_failures + 1)
         tx.update_customer(fresh)
     if fresh.locked:
-        raise errors.PinLocked()
+        raise errors.PinLockedNow()
     raise errors.WrongPin(f"wrong PIN; {3 - fresh.pin_failures} tries left")
 
 
-def scan(ctx: Context, text: str, customer: Customer | None) -> InvoiceView | Waiting | ServiceOpened:
-    """Resolve whatever the app read: invoice QR or deep link, terminal sticker, service QR."""
+def scan(
+    ctx: Context, text: str, customer: Customer | None, *, confirm_identity: bool = True
+) -> InvoiceView | Waiting | ServiceOpened:
+    """Resolve whatever the app read: invoice QR or deep link, terminal sticker, service QR.
+
+    `confirm_identity=False` opens a service session IN_PROGRESS (62 until the app confirms)."""
     try:
         code = urls.parse_code(text)
     except urls.InvalidCode as exc:
@@ -101,7 +105,9 @@ def scan(ctx: Context, text: str, customer: Customer | None) -> InvoiceView | Wa
     if isinstance(code, urls.ServiceCode):
         if customer is None:
             raise errors.UnknownCustomer("sign in to open a service")
-        session, service = open_session(ctx, code.service_id, code.params, customer)
+        session, service = open_session(
+            ctx, code.service_id, code.params, customer, confirmed=confirm_identity
+        )
         return ServiceOpened(service, session, urls.order_url(service.order_url, session.token))
     raise errors.NotPayable("this code is handled by the app itself")
 
@@ -140,7 +146,11 @@ def pay(
     ctx: Context, reference: str, msisdn: str, pin: str, shown_version: int | None = None
 ) -> InvoiceView:
     """T6 then T7/T8/T9. Exactly one of many concurrent attempts wins the compare-and-set."""
-    customer = verify_pin(ctx, msisdn, pin)
+    try:
+        customer = verify_pin(ctx, msisdn, pin)
+    except errors.PinLockedNow:
+        _fail_on_lock(ctx, reference)
+        raise
     now = ctx.now()
     with ctx.store.transaction() as tx:
         inv = tx.lock_invoice(reference)
@@ -168,7 +178,7 @@ def pay(
         elif paying.payment_mode.reserves:
             decision = machine.reserve(paying, now, ctx.policy)
         else:
-            decision = machine.debit(paying, ids.ers_reference(now), now, ctx.policy)
+            decision = machine.debit(paying, ids.ers_reference(ctx.local(now)), now, ctx.policy)
         try:
             result = ctx.persist(tx, paying, decision, terminal)
         except errors.InsufficientFunds:
@@ -180,6 +190,13 @@ def pay(
     if result.state in (State.PAID_UNACKED, State.RESERVED) and result.notification_url:
         ctx.notify_enqueued()
     return InvoiceView(result, terminal.name)
+
+
+def _fail_on_lock(ctx: Context, reference: str) -> None:
+    with ctx.store.transaction() as tx:
+        inv = tx.lock_invoice(reference)
+        if inv is not None and inv.state in (State.ISSUED, State.VIEWED):
+            ctx.persist(tx, inv, machine.pin_locked(inv, ctx.now()), _terminal(tx, inv))
 
 
 def cancel(ctx: Context, reference: str, msisdn: str, pin: str) -> InvoiceView:
