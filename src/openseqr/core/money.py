@@ -59,7 +59,7 @@ class Money:
         assert isinstance(exponent, int)
         if -exponent > MINOR_DIGITS[cur] and value != value.quantize(_quantum(cur)):
             raise InvalidAmount(f"{cur} has {MINOR_DIGITS[cur]} minor digits: {value}")
-        if value.adjusted() >= MAX_DIGITS:
+        if value.adjusted() + MINOR_DIGITS[cur] >= MAX_DIGITS:  # fits 18 digits of minor units
             raise InvalidAmount("amount too large")
         return cls(value.quantize(_quantum(cur)), cur)
 
