@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     allow_private_notifications: bool = True
     allow_link_local_notifications: bool = False
     sqlite_synchronous: str = "FULL"  # fsync-durable by default
+    max_inflight: int = 512  # SOAP requests in flight per process; beyond: 93 SYSTEM_BUSY
 
     def resolved_database_url(self) -> str:
         if self.database_url:

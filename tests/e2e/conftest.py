@@ -30,5 +30,7 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
 
 
 @pytest.fixture
-def server(server_factory: Callable[..., RunningServer], database_url: str) -> RunningServer:
+def server(database_url: str, server_factory: Callable[..., RunningServer]) -> RunningServer:
+    # database_url first: teardown runs in reverse, so the server stops before its database
+    # is dropped (otherwise the server hangs on shutdown and is killed after 10 s).
     return server_factory(database_url)

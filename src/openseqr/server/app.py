@@ -27,7 +27,7 @@ def create_app(
 ) -> Starlette:
     settings = settings or Settings()
     ctx = ctx or build(settings, clock)
-    soap = make_endpoint(ctx)
+    soap = make_endpoint(ctx, max_inflight=settings.max_inflight)
 
     async def health(request: Request) -> JSONResponse:
         with ctx.store.transaction(write=False) as tx:

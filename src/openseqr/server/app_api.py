@@ -121,8 +121,13 @@ def routes(ctx: Context) -> list[Route]:
         data = await _body(request)
         code = _field(data, "code")
         msisdn = _field(data, "msisdn", required=False)
+        confirm = data.get("confirm_identity", True)
+        if not isinstance(confirm, bool):
+            raise BadRequest("confirm_identity must be a boolean")
         customer = wallet.customer_by_msisdn(ctx, msisdn) if msisdn else None
-        result = await run_in_threadpool(wallet.scan, ctx, code, customer)
+        result = await run_in_threadpool(
+            wallet.scan, ctx, code, customer, confirm_identity=confirm
+        )
         if isinstance(result, wallet.InvoiceView):
             return JSONResponse({"kind": "invoice",
                                  "invoice": invoice_json(result.invoice, result.merchant_name)})
@@ -185,6 +190,14 @@ def routes(ctx: Context) -> list[Route]:
         s = sessions.set_session_state(ctx, request.path_params["token"], SessionState.CANCELLED)
         return JSONResponse(_session_json(s))
 
+    async def confirm_session(request: Request) -> JSONResponse:
+        """The app confirmed the user's identity for a session opened with
+        `confirm_identity: false`: IN_PROGRESS (62) → ACTIVE (0). Idempotent for ACTIVE."""
+        s = sessions.set_session_state(ctx, request.path_params["token"], SessionState.ACTIVE)
+        if s.state is not SessionState.ACTIVE:
+            raise e.InvalidTransition(f"the session is {s.state.value}")
+        return JSONResponse(_session_json(s))
+
     async def parse(request: Request) -> JSONResponse:
         """Classify a code without side effects (the app decides what to do with it)."""
         data = await _body(request)
@@ -207,6 +220,7 @@ def routes(ctx: Context) -> list[Route]:
         Route(f"{base}/invoices/{{reference}}/cancel", call(cancel), methods=["POST"]),
         Route(f"{base}/wallet", call(my_wallet), methods=["POST"]),
         Route(f"{base}/sessions/{{token}}/cancel", call(cancel_session), methods=["POST"]),
+        Route(f"{base}/sessions/{{token}}/confirm", call(confirm_session), methods=["POST"]),
     ]
 
 

@@ -21,6 +21,10 @@ _INVOICE = {
         "ers_reference": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
     },
 }
+_SESSION = {"type": "object", "properties": {
+    "token": {"type": "string"}, "service_id": {"type": "string"},
+    "state": {"type": "string", "enum": ["IN_PROGRESS", "ACTIVE", "CANCELLED", "EXPIRED"]},
+    "expires_at": {"type": "string", "format": "date-time"}}}
 _CREDENTIALS = {"type": "object", "required": ["msisdn", "pin"],
                 "properties": {"msisdn": {"type": "string", "example": "46700000001"},
                                "pin": {"type": "string", "example": "1111"}}}
@@ -44,10 +48,16 @@ OPENAPI: dict[str, Any] = {
             "summary": "Resolve a scanned QR or opened link (invoice, terminal sticker, service)",
             "requestBody": _json({"type": "object", "required": ["code"], "properties": {
                 "code": {"type": "string", "example": "HTTP://SEQR.SE/R20260115123456789"},
-                "msisdn": {"type": "string"}}}),
+                "msisdn": {"type": "string"},
+                "confirm_identity": {
+                    "type": "boolean", "default": True,
+                    "description": "service codes only: false opens the session IN_PROGRESS; "
+                                   "getClientSessionInfo answers 62 AUTHORIZATION_IN_PROGRESS "
+                                   "until POST /sessions/{token}/confirm"}}}),
             "responses": {"200": {"description": "invoice, waiting or service", **_json(
-                {"type": "object", "properties": {"kind": {"enum": ["invoice", "waiting", "service"]},
-                                                  "invoice": _INVOICE}})},
+                {"type": "object", "properties": {
+                    "kind": {"enum": ["invoice", "waiting", "service"]},
+                    "invoice": _INVOICE, "session": _SESSION}})},
                           **_errors(400, 404, 409)}}},
         "/api/app/v1/codes/parse": {"post": {
             "summary": "Classify a code without side effects",
@@ -85,5 +95,12 @@ OPENAPI: dict[str, Any] = {
             "parameters": [{"name": "token", "in": "path", "required": True,
                             "schema": {"type": "string"}}],
             "responses": {"200": {"description": "the session"}, **_errors(404)}}},
+        "/api/app/v1/sessions/{token}/confirm": {"post": {
+            "summary": "Confirm the user's identity for a session opened with "
+                       "confirm_identity=false (IN_PROGRESS → ACTIVE)",
+            "parameters": [{"name": "token", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "the session, state ACTIVE", **_json(_SESSION)},
+                          **_errors(404, 409)}}},
     },
 }

@@ -10,12 +10,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from lxml import etree
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from ..core import errors
-from ..protocol import codec, messages as m
+from ..protocol import codec
+from ..protocol import messages as m
+from ..protocol.envelope import local_name, parse_body_element
 from ..protocol.errors import InvalidValue, MalformedRequest, UnknownOperation
 from ..protocol.result_codes import ResultCode
 from ..protocol.wsdl import render_wsdl
@@ -204,8 +207,30 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def make_endpoint(ctx: Context) -> Callable[[Request], Any]:
+def _decode(body: bytes) -> Any:
+    try:
+        return codec.decode_request(body, max_bytes=MAX_BODY)
+    except InvalidValue as exc:
+        if exc.operation != "getPaymentStatus" or exc.path != "invoiceVersion":
+            raise
+    # D-13: an invalid invoiceVersion counts as absent (0). Rare path: drop it and decode again.
+    op = parse_body_element(body, max_bytes=MAX_BODY)
+    for child in list(op):
+        if local_name(child.tag) == "invoiceVersion":
+            op.remove(child)
+    return codec.decode_request(etree.tostring(op.getroottree()), max_bytes=MAX_BODY)
+
+
+def make_endpoint(ctx: Context, max_inflight: int = 512) -> Callable[[Request], Any]:
+    """The SOAP endpoint. Load shedding: at most `max_inflight` POSTs of this process are in
+    flight (from the first body byte to the response); one more is answered with its
+    operation's response carrying 93 SYSTEM_BUSY. The counter lives on the event loop's thread
+    (an int, no lock): the check is one comparison on the hot path. `max_inflight` <= 0
+    disables shedding."""
+    inflight = 0
+
     async def endpoint(request: Request) -> Response:
+        nonlocal inflight
         if request.method == "GET":
             query = {k.lower(): v for k, v in request.query_params.items()}
             if "wsdl" in query:
@@ -213,16 +238,30 @@ def make_endpoint(ctx: Context) -> Callable[[Request], Any]:
                 address = str(request.url.replace(query=""))
                 return Response(render_wsdl(address, variant), media_type=XML)
             return fault("Client", "POST a SOAP 1.1 envelope, or GET ?wsdl")
+        inflight += 1
         try:
-            req = codec.decode_request(await _read_body(request), max_bytes=MAX_BODY)
+            return await _serve(request, max_inflight > 0 and inflight > max_inflight)
+        finally:
+            inflight -= 1
+
+    async def _serve(request: Request, busy: bool) -> Response:
+        try:
+            req = _decode(await _read_body(request))
         except (MalformedRequest, UnknownOperation) as exc:
             return fault("Client", str(exc))
+        except ClientDisconnect:
+            return fault("Client", "the client went away before the request was complete")
         except InvalidValue as exc:
-            code = ResultCode.INVALID_INVOICE_DATA if exc.path.startswith(
-                ("invoice", "tokens", "amount")
+            # invoice fields → 49; anything else that cannot be converted → 90 (spec 11.1)
+            code = ResultCode.INVALID_INVOICE_DATA if exc.path.split("/", 1)[0] in (
+                "invoice", "tokens", "amount"
             ) else ResultCode.SYSTEM_ERROR
             resp = failure(exc.operation or "benchmarkingNop", code)
             return Response(codec.encode_response(resp), media_type=XML)
+        if busy:
+            op = req.operation if isinstance(req, m.UnsupportedRequest) else req.OPERATION
+            return Response(codec.encode_response(failure(op, ResultCode.SYSTEM_BUSY)),
+                            media_type=XML)
         compat = request.headers.get("x-openseqr-compat") == "2015"
         if type(req) in THREADED:
             resp = await run_in_threadpool(handle, ctx, req, compat)
