@@ -64,7 +64,7 @@ def mark_transaction_period(
     now = ctx.now()
     with ctx.store.transaction() as tx:
         start = tx.last_period_end(reseller_id, terminal_id) or EPOCH
-        period = TransactionPeriod(ids.ers_reference(now), reseller_id, terminal_id, start, now)
+        period = TransactionPeriod(ids.ers_reference(ctx.local(now)), reseller_id, terminal_id, start, now)
         tx.insert_period(period)
     return period
 
@@ -91,6 +91,11 @@ def execute_report(
         period = tx.get_period(period_id) if period_id else None
     if period is None or period.reseller_id != caller.reseller.reseller_id:
         raise errors.UnknownReport("unknown transactionPeriodId")
+    if (not per_terminal and caller.terminal is not None
+            and period.terminal_id != caller.terminal.terminal_id):
+        # D-32: a TERMINALID caller only sees its own terminal, never a shop-wide period or
+        # another terminal's period (a foreign transactionPeriodId -> 90, spec 10.3).
+        raise errors.UnknownReport("this transaction period is not this terminal's")
     terminal_id = _scope_terminal(ctx, caller, params) if per_terminal else period.terminal_id
     if per_terminal:
         if terminal_id is None:

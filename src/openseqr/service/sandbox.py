@@ -11,6 +11,7 @@ from decimal import Decimal
 from ..core import ids
 from ..core.ledger import PROVIDER, TransferKind, customer_account, move
 from ..core.money import Money
+from ..core.ports import DuplicateKey
 from ..core.records import Customer, ProviderMode, Reseller, Terminal, TerminalKind, Token
 from .context import Context
 from .security import hash_secret
@@ -42,7 +43,18 @@ OTHER_CURRENCIES = {"EUR": Decimal("1000"), "USD": Decimal("1000")}
 
 
 def seed(ctx: Context) -> bool:
-    """Idempotent: returns False when the sandbox reseller already exists."""
+    """Idempotent: returns False when the sandbox reseller already exists.
+
+    Safe when several processes start on one fresh database (`serve --workers N`): the loser of
+    the race gets `DuplicateKey`, its transaction rolls back, and the winner's data stands.
+    """
+    try:
+        return _seed(ctx)
+    except DuplicateKey:
+        return False
+
+
+def _seed(ctx: Context) -> bool:
     now = ctx.now()
     with ctx.store.transaction() as tx:
         if tx.get_reseller(RESELLER_ID) is not None:

@@ -111,6 +111,10 @@ class SqlTx:
         row = self._c.execute(self._q.get_customer, {"subscriber_key": subscriber_key}).fetchone()
         return None if row is None else self._m.customer(row)
 
+    def lock_customer(self, subscriber_key: str) -> Customer | None:
+        row = self._c.execute(self._q.lock_customer, {"subscriber_key": subscriber_key}).fetchone()
+        return None if row is None else self._m.customer(row)
+
     def customer_by_msisdn(self, msisdn: str) -> Customer | None:
         row = self._c.execute(self._q.customer_by_msisdn, {"msisdn": msisdn}).fetchone()
         return None if row is None else self._m.customer(row)

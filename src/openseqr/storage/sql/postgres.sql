@@ -3,6 +3,9 @@
 -- name: lock_invoice
 SELECT {invoices} FROM invoices WHERE reference = :reference FOR UPDATE
 
+-- name: lock_customer
+SELECT {customers} FROM customers WHERE subscriber_key = :subscriber_key FOR UPDATE
+
 -- name: claim_notifications
 -- Rows another relay has locked are skipped, not waited for; the lease moves next_attempt_at
 -- so they stay invisible to later claims until lease_until. Returns the old due time last.

@@ -41,6 +41,9 @@ ORDER BY created_at IS NULL, created_at, terminal_id
 -- name: get_customer
 SELECT {customers} FROM customers WHERE subscriber_key = :subscriber_key
 
+-- name: lock_customer
+SELECT {customers} FROM customers WHERE subscriber_key = :subscriber_key
+
 -- name: customer_by_msisdn
 SELECT {customers} FROM customers WHERE msisdn = :msisdn
 
