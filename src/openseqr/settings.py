@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     online_invoice_lifetime_hours: float = 24.0  # D-45
     session_lifetime_minutes: float = 30.0  # D-06
     provider_latency_seconds: float = 0.0  # simulated account provider
+    paying_timeout_seconds: float = 60.0  # a payment stuck in `paying` becomes payable again
     worker: bool = True  # run the deadline scanner and notification relay in this process
     tick_seconds: float = 0.25
     allow_loopback_notifications: bool = True  # sandbox; deny in production

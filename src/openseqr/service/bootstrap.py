@@ -20,6 +20,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
     policy = Policy(
         ack_window=settings.ack_window,
         online_lifetime=timedelta(hours=settings.online_invoice_lifetime_hours),
+        paying_timeout=timedelta(seconds=settings.paying_timeout_seconds),
     )
     config = Config(
         zone=ZoneInfo(settings.timezone),

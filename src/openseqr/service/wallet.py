@@ -73,14 +73,16 @@ def verify_pin(ctx: Context, msisdn: str, pin: str) -> Customer:
     customer = customer_by_msisdn(ctx, msisdn)
     if customer.locked:
         raise errors.PinLocked()
-    if check_secret(customer.pin_hash, pin):
-        if customer.pin_failures:
-            with ctx.store.transaction() as tx:
-                fresh = tx.get_customer(customer.subscriber_key) or customer
-                tx.update_customer(replace(fresh, pin_failures=0))
-        return customer
+    correct = check_secret(customer.pin_hash, pin)  # slow KDF: outside any transaction
     with ctx.store.transaction() as tx:
-        fresh = tx.get_customer(customer.subscriber_key) or customer
+        # Decide on the locked row: concurrent guesses must not outrun the three-try limit.
+        fresh = tx.lock_customer(customer.subscriber_key) or customer
+        if fresh.locked:
+            raise errors.PinLocked()
+        if correct:
+            if fresh.pin_failures:
+                tx.update_customer(replace(fresh, pin_failures=0))
+            return replace(fresh, pin_failures=0)
         fresh = replace(fresh, pin_failures=fresh.pin_failures + 1)
         tx.update_customer(fresh)
     if fresh.locked:
@@ -159,6 +161,8 @@ def pay(
         terminal = _terminal(tx, inv)
         if inv.state is State.ISSUED:  # paid without a separate fetch (deep link): view first
             inv = ctx.persist(tx, inv, machine.view(inv, customer, now), terminal)
+    with ctx.store.transaction() as tx:  # the view stands even if paying is refused (T3)
+        inv = tx.lock_invoice(reference) or inv
         inv = ctx.persist(
             tx, inv, machine.start_payment(inv, customer, shown_version, now, ctx.policy), terminal
         )
