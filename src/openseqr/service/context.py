@@ -40,6 +40,7 @@ class Context:
         self.policy = policy or Policy()
         self.config = config or Config()
         self.credentials = VerifiedCredentials()
+        self.pins = VerifiedCredentials()  # a verified PIN skips the KDF; tries still count
         self.throttle = Throttle()
         self._listeners: list[Callable[[], None]] = []
 

@@ -1,13 +1,16 @@
 """Passwords and PINs: a slow KDF at rest, a verified-credential cache on the hot path, and a
 throttle for repeated wrong passwords.
 
-The cache maps (principal, stored hash, SHA-256 of the offered secret) to "verified", so a
-changed password or a re-hash invalidates it by construction, and no plaintext is kept.
+The cache maps (principal, stored hash, HMAC of the offered secret under a per-process random
+key) to "verified", so a changed password or a re-hash invalidates it by construction, and
+neither the plaintext nor an offline-guessable digest of it is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -34,12 +37,13 @@ class VerifiedCredentials:
     """LRU of credentials already checked with the KDF."""
 
     def __init__(self, size: int = 10_000) -> None:
+        self._key = secrets.token_bytes(32)
         self._seen: OrderedDict[tuple[str, str, bytes], None] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def verify(self, principal: str, stored_hash: str, secret: str) -> bool:
-        key = (principal, stored_hash, hashlib.sha256(secret.encode()).digest())
+        key = (principal, stored_hash, hmac.digest(self._key, secret.encode(), hashlib.sha256))
         with self._lock:
             if key in self._seen:
                 self._seen.move_to_end(key)

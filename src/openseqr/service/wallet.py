@@ -73,7 +73,9 @@ def verify_pin(ctx: Context, msisdn: str, pin: str) -> Customer:
     customer = customer_by_msisdn(ctx, msisdn)
     if customer.locked:
         raise errors.PinLocked()
-    correct = check_secret(customer.pin_hash, pin)  # slow KDF: outside any transaction
+    # Slow KDF, outside any transaction; a PIN this process verified before skips it. The lock
+    # below, not the hash cost, is what protects a 4-digit PIN.
+    correct = ctx.pins.verify(customer.subscriber_key, customer.pin_hash, pin)
     with ctx.store.transaction() as tx:
         # Decide on the locked row: concurrent guesses must not outrun the three-try limit.
         fresh = tx.lock_customer(customer.subscriber_key) or customer

@@ -1,0 +1,202 @@
+"""The parking service's own ticket database (stdlib `sqlite3`): a separate merchant system.
+
+A ticket row is created when the customer presses "Pay" (status `pending`, with the invoice
+reference), becomes `paid` with a ticket code and validity once `getPaymentStatus` says PAID
+(whoever sees it first: the notification handler or the success page), or `failed`/`canceled`.
+Transitions are compare-and-set, so the ticket is issued and the receipt sent exactly once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    id                TEXT PRIMARY KEY,
+    secret            TEXT NOT NULL,
+    token             TEXT NOT NULL,
+    msisdn            TEXT,
+    subscriber_key    TEXT,
+    zone              TEXT NOT NULL,
+    zone_name         TEXT NOT NULL,
+    minutes           INTEGER NOT NULL,
+    amount            TEXT NOT NULL,
+    currency          TEXT NOT NULL,
+    invoice_reference TEXT UNIQUE,
+    status            TEXT NOT NULL DEFAULT 'pending',
+    code              TEXT,
+    valid_from        TEXT,
+    valid_until       TEXT,
+    ers_reference     TEXT,
+    acknowledged_via  TEXT,
+    notified_at       TEXT,
+    receipt_state     TEXT NOT NULL DEFAULT 'none',
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tickets_token ON tickets (token);
+"""
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def new_ticket_code(zone: str) -> str:
+    return f"P{zone}-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    secret: str
+    token: str
+    msisdn: str | None
+    subscriber_key: str | None
+    zone: str
+    zone_name: str
+    minutes: int
+    amount: str
+    currency: str
+    invoice_reference: str | None
+    status: str  # pending | paid | failed | canceled
+    code: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    ers_reference: str | None
+    acknowledged_via: str | None
+    notified_at: datetime | None
+    receipt_state: str  # none | sending | sent | failed
+    created_at: datetime
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == "paid"
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class TicketStore:
+    """Thread-safe; one connection. `path=None` keeps the tickets in memory (tests, demos)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        target = ":memory:"
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            target = str(path)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        if target != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- reads ------------------------------------------------------------------------------
+    def _one(self, sql: str, *args: object) -> Ticket | None:
+        with self._lock:
+            row = self._db.execute(sql, args).fetchone()
+        return self._ticket(row) if row else None
+
+    @staticmethod
+    def _ticket(row: sqlite3.Row) -> Ticket:
+        return Ticket(
+            id=row["id"], secret=row["secret"], token=row["token"], msisdn=row["msisdn"],
+            subscriber_key=row["subscriber_key"], zone=row["zone"], zone_name=row["zone_name"],
+            minutes=row["minutes"], amount=row["amount"], currency=row["currency"],
+            invoice_reference=row["invoice_reference"], status=row["status"], code=row["code"],
+            valid_from=_dt(row["valid_from"]), valid_until=_dt(row["valid_until"]),
+            ers_reference=row["ers_reference"], acknowledged_via=row["acknowledged_via"],
+            notified_at=_dt(row["notified_at"]), receipt_state=row["receipt_state"],
+            created_at=_dt(row["created_at"]) or _now(),
+        )
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        return self._one("SELECT * FROM tickets WHERE id = ?", ticket_id)
+
+    def by_secret(self, secret: str) -> Ticket | None:
+        return self._one("SELECT * FROM tickets WHERE secret = ?", secret)
+
+    def by_reference(self, reference: str) -> Ticket | None:
+        return self._one("SELECT * FROM tickets WHERE invoice_reference = ?", reference)
+
+    def pending_for_token(self, token: str) -> list[Ticket]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM tickets WHERE token = ? AND status = 'pending' "
+                "AND invoice_reference IS NOT NULL", (token,)).fetchall()
+        return [self._ticket(r) for r in rows]
+
+    # -- writes -----------------------------------------------------------------------------
+    def create(self, *, token: str, msisdn: str | None, subscriber_key: str | None, zone: str,
+               zone_name: str, minutes: int, amount: str, currency: str) -> Ticket:
+        ticket_id = "T" + secrets.token_hex(6).upper()
+        now = _iso(_now())
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO tickets (id, secret, token, msisdn, subscriber_key, zone, zone_name,"
+                " minutes, amount, currency, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ticket_id, secrets.token_urlsafe(24), token, msisdn, subscriber_key, zone,
+                 zone_name, minutes, amount, currency, now, now))
+        ticket = self.get(ticket_id)
+        assert ticket is not None
+        return ticket
+
+    def _update(self, sql: str, *args: object) -> bool:
+        with self._lock:
+            return self._db.execute(sql, args).rowcount == 1
+
+    def set_reference(self, ticket_id: str, reference: str) -> None:
+        self._update("UPDATE tickets SET invoice_reference = ?, updated_at = ? WHERE id = ?",
+                     reference, _iso(_now()), ticket_id)
+
+    def issue(self, ticket_id: str, ers_reference: str | None, via: str,
+              paid_at: datetime | None = None) -> bool:
+        """pending → paid with a new ticket code; True only for the caller that issued it."""
+        start = _now() if paid_at is None else paid_at.astimezone(UTC)
+        ticket = self.get(ticket_id)
+        if ticket is None:
+            return False
+        until = start + timedelta(minutes=ticket.minutes)
+        return self._update(
+            "UPDATE tickets SET status = 'paid', code = ?, valid_from = ?, valid_until = ?,"
+            " ers_reference = ?, acknowledged_via = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'pending'",
+            new_ticket_code(ticket.zone), _iso(start), _iso(until), ers_reference, via,
+            _iso(_now()), ticket_id)
+
+    def finish(self, ticket_id: str, status: str) -> bool:
+        """pending → failed | canceled."""
+        return self._update("UPDATE tickets SET status = ?, updated_at = ? "
+                            "WHERE id = ? AND status = 'pending'", status, _iso(_now()), ticket_id)
+
+    def mark_notified(self, ticket_id: str) -> None:
+        self._update("UPDATE tickets SET notified_at = COALESCE(notified_at, ?) WHERE id = ?",
+                     _iso(_now()), ticket_id)
+
+    def claim_receipt(self, ticket_id: str) -> bool:
+        """Exactly one caller gets to send the receipt (again after a failure)."""
+        return self._update("UPDATE tickets SET receipt_state = 'sending' WHERE id = ? AND "
+                            "status = 'paid' AND receipt_state IN ('none', 'failed')", ticket_id)
+
+    def receipt_done(self, ticket_id: str, ok: bool) -> None:
+        self._update("UPDATE tickets SET receipt_state = ? WHERE id = ?",
+                     "sent" if ok else "failed", ticket_id)

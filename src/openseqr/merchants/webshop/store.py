@@ -1,0 +1,157 @@
+"""The webshop's own order database (stdlib `sqlite3`): a separate merchant system.
+
+An order is created at checkout (status `pending`, with the invoice reference) and becomes
+`paid` (with the ersReference), `canceled` or `failed` once `getPaymentStatus` says so --
+whoever sees it first: the notification receiver, the status URL poll, or the done page.
+Transitions are compare-and-set from `pending`, so each is recorded exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    id                TEXT PRIMARY KEY,
+    items             TEXT NOT NULL,
+    amount            TEXT NOT NULL,
+    currency          TEXT NOT NULL,
+    platform          TEXT NOT NULL,
+    invoice_reference TEXT UNIQUE,
+    qr_code           TEXT,
+    status            TEXT NOT NULL DEFAULT 'pending',
+    ers_reference     TEXT,
+    acknowledged_via  TEXT,
+    notified_at       TEXT,
+    paid_at           TEXT,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    items: list[dict[str, Any]]  # {sku, name, detail, quantity, unit_price, total}
+    amount: Decimal
+    currency: str
+    platform: str
+    invoice_reference: str | None
+    qr_code: str | None
+    status: str  # pending | paid | canceled | failed
+    ers_reference: str | None
+    acknowledged_via: str | None
+    notified_at: datetime | None
+    paid_at: datetime | None
+    created_at: datetime
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == "paid"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+
+class OrderStore:
+    """Thread-safe; one connection. `path=None` keeps the orders in memory (tests, demos)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        target = ":memory:"
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            target = str(path)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        if target != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @staticmethod
+    def _order(row: sqlite3.Row) -> Order:
+        return Order(
+            id=row["id"], items=json.loads(row["items"]), amount=Decimal(row["amount"]),
+            currency=row["currency"], platform=row["platform"],
+            invoice_reference=row["invoice_reference"], qr_code=row["qr_code"],
+            status=row["status"], ers_reference=row["ers_reference"],
+            acknowledged_via=row["acknowledged_via"], notified_at=_dt(row["notified_at"]),
+            paid_at=_dt(row["paid_at"]), created_at=_dt(row["created_at"]) or datetime.now(UTC),
+        )
+
+    def _one(self, sql: str, *args: object) -> Order | None:
+        with self._lock:
+            row = self._db.execute(sql, args).fetchone()
+        return self._order(row) if row else None
+
+    def get(self, order_id: str) -> Order | None:
+        return self._one("SELECT * FROM orders WHERE id = ?", order_id)
+
+    def by_reference(self, reference: str) -> Order | None:
+        return self._one("SELECT * FROM orders WHERE invoice_reference = ?", reference)
+
+    def all(self) -> list[Order]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM orders ORDER BY created_at").fetchall()
+        return [self._order(r) for r in rows]
+
+    def create(self, items: list[dict[str, Any]], amount: Decimal, currency: str,
+               platform: str) -> Order:
+        order_id = secrets.token_hex(8)  # unguessable: the id is the customer's only key
+        now = _now()
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO orders (id, items, amount, currency, platform, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (order_id, json.dumps(items), f"{amount:.2f}", currency, platform, now, now))
+        order = self.get(order_id)
+        assert order is not None
+        return order
+
+    def _update(self, sql: str, *args: object) -> bool:
+        with self._lock:
+            return self._db.execute(sql, args).rowcount == 1
+
+    def set_invoice(self, order_id: str, reference: str, qr_code: str) -> None:
+        self._update("UPDATE orders SET invoice_reference = ?, qr_code = ?, updated_at = ? "
+                     "WHERE id = ?", reference, qr_code, _now(), order_id)
+
+    def mark_paid(self, order_id: str, ers_reference: str | None, via: str,
+                  paid_at: datetime | None) -> bool:
+        """pending → paid; True only for the caller that recorded it."""
+        return self._update(
+            "UPDATE orders SET status = 'paid', ers_reference = ?, acknowledged_via = ?, "
+            "paid_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+            ers_reference, via, (paid_at or datetime.now(UTC)).isoformat(), _now(), order_id)
+
+    def finish(self, order_id: str, status: str) -> bool:
+        """pending → canceled | failed."""
+        return self._update("UPDATE orders SET status = ?, updated_at = ? "
+                            "WHERE id = ? AND status = 'pending'", status, _now(), order_id)
+
+    def mark_notified(self, order_id: str) -> None:
+        self._update("UPDATE orders SET notified_at = COALESCE(notified_at, ?) WHERE id = ?",
+                     _now(), order_id)
