@@ -124,7 +124,9 @@ def routes(ctx: Context) -> list[Route]:
         confirm = data.get("confirm_identity", True)
         if not isinstance(confirm, bool):
             raise BadRequest("confirm_identity must be a boolean")
-        customer = wallet.customer_by_msisdn(ctx, msisdn) if msisdn else None
+        customer = (
+            await run_in_threadpool(wallet.customer_by_msisdn, ctx, msisdn) if msisdn else None
+        )
         result = await run_in_threadpool(
             wallet.scan, ctx, code, customer, confirm_identity=confirm
         )
@@ -146,7 +148,9 @@ def routes(ctx: Context) -> list[Route]:
 
     async def get_invoice(request: Request) -> JSONResponse:
         msisdn = request.query_params.get("msisdn")
-        customer = wallet.customer_by_msisdn(ctx, msisdn) if msisdn else None
+        customer = (
+            await run_in_threadpool(wallet.customer_by_msisdn, ctx, msisdn) if msisdn else None
+        )
         view = await run_in_threadpool(
             wallet.view_invoice, ctx, request.path_params["reference"], customer
         )
@@ -187,13 +191,17 @@ def routes(ctx: Context) -> list[Route]:
 
     async def cancel_session(request: Request) -> JSONResponse:
         """SEQR-ACTION://WIZARD/CANCEL or the user closed the service view (D-06)."""
-        s = sessions.set_session_state(ctx, request.path_params["token"], SessionState.CANCELLED)
+        s = await run_in_threadpool(
+            sessions.set_session_state, ctx, request.path_params["token"], SessionState.CANCELLED
+        )
         return JSONResponse(_session_json(s))
 
     async def confirm_session(request: Request) -> JSONResponse:
         """The app confirmed the user's identity for a session opened with
         `confirm_identity: false`: IN_PROGRESS (62) → ACTIVE (0). Idempotent for ACTIVE."""
-        s = sessions.set_session_state(ctx, request.path_params["token"], SessionState.ACTIVE)
+        s = await run_in_threadpool(
+            sessions.set_session_state, ctx, request.path_params["token"], SessionState.ACTIVE
+        )
         if s.state is not SessionState.ACTIVE:
             raise e.InvalidTransition(f"the session is {s.state.value}")
         return JSONResponse(_session_json(s))
