@@ -57,8 +57,16 @@ def _check_password(ctx: Context, key: str, stored_hash: str, password: str | No
 
 def _terminal(ctx: Context, terminal_id: str, password: str | None) -> Caller:
     with ctx.store.transaction(write=False) as tx:
-        terminal = tx.get_terminal(terminal_id)
-        reseller = tx.get_reseller(terminal.reseller_id) if terminal else None
+        # The hot path: one tiny read proves the cached principals are current.
+        version = tx.principals_version()
+        cached = ctx.principals.get(terminal_id)
+        if cached is not None and cached[0] == version:
+            terminal, reseller = cached[1], cached[2]
+        else:
+            terminal = tx.get_terminal(terminal_id)
+            reseller = tx.get_reseller(terminal.reseller_id) if terminal else None
+            if terminal is not None and reseller is not None:
+                ctx.principals.put(terminal_id, (version, terminal, reseller))
     if terminal is None or reseller is None or terminal.status is PrincipalStatus.UNREGISTERED:
         raise errors.UnknownTerminal()
     if terminal.status is PrincipalStatus.BLOCKED or reseller.status is not PrincipalStatus.ACTIVE:

@@ -14,7 +14,7 @@ from ..core.ports import Clock, Store, Tx
 from ..core.records import Invoice, Notification, Terminal
 from ..protocol.notify import encode_notification
 from ..protocol.urls import DestinationPolicy
-from .security import Throttle, VerifiedCredentials
+from .security import BoundedCache, Throttle, VerifiedCredentials
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Context:
         self.config = config or Config()
         self.credentials = VerifiedCredentials()
         self.pins = VerifiedCredentials()  # a verified PIN skips the KDF; tries still count
+        self.principals = BoundedCache()  # terminal id -> (principals_version, terminal, reseller)
         self.throttle = Throttle()
         self._listeners: list[Callable[[], None]] = []
 

@@ -1,15 +1,14 @@
 """Passwords and PINs: a slow KDF at rest, a verified-credential cache on the hot path, and a
 throttle for repeated wrong passwords.
 
-The cache maps (principal, stored hash, HMAC of the offered secret under a per-process random
-key) to "verified", so a changed password or a re-hash invalidates it by construction, and
+The cache maps (principal, stored hash, keyed BLAKE2b of the offered secret under a per-process
+random key) to "verified", so a changed password or a re-hash invalidates it by construction, and
 neither the plaintext nor an offline-guessable digest of it is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import threading
 import time
@@ -43,7 +42,7 @@ class VerifiedCredentials:
         self._lock = threading.Lock()
 
     def verify(self, principal: str, stored_hash: str, secret: str) -> bool:
-        key = (principal, stored_hash, hmac.digest(self._key, secret.encode(), hashlib.sha256))
+        key = (principal, stored_hash, hashlib.blake2b(secret.encode(), key=self._key).digest())
         with self._lock:
             if key in self._seen:
                 self._seen.move_to_end(key)
@@ -88,3 +87,26 @@ class Throttle:
     def succeeded(self, principal: str) -> None:
         with self._lock:
             self._state.pop(principal, None)
+
+
+class BoundedCache:
+    """A small thread-safe LRU for records that carry their own validity (e.g. a version)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._items: OrderedDict[str, object] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: str):  # type: ignore[no-untyped-def]
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: object) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)

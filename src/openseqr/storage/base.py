@@ -81,6 +81,11 @@ class SqlTx:
 
     def upsert_reseller(self, reseller: Reseller) -> None:
         self._c.execute(self._q.upsert_reseller, self._m.reseller_params(reseller))
+        self._c.execute(self._q.bump_principals_version)
+
+    def principals_version(self) -> int:
+        row = self._c.execute(self._q.principals_version).fetchone()
+        return 0 if row is None else int(row[0])
 
     def get_terminal(self, terminal_id: str) -> Terminal | None:
         row = self._c.execute(self._q.get_terminal, {"terminal_id": terminal_id}).fetchone()
@@ -91,10 +96,12 @@ class SqlTx:
         self._insert(
             self._q.insert_terminal, params, f"terminal {terminal.terminal_id} or its SEQR ID"
         )
+        self._c.execute(self._q.bump_principals_version)
 
     def update_terminal(self, terminal: Terminal) -> None:
         params = self._m.terminal_params(terminal)
         self._update(self._q.update_terminal, params, f"terminal {terminal.terminal_id}")
+        self._c.execute(self._q.bump_principals_version)
 
     def terminal_by_seqr_id(self, seqr_id: str) -> Terminal | None:
         row = self._c.execute(

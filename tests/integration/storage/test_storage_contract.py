@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from openseqr.core.errors import InvalidAmount
+
 from openseqr.core.money import Money
 from openseqr.core.ports import DuplicateKey, SettledTransaction, Store
 from openseqr.core.records import (
@@ -454,6 +456,8 @@ def test_every_enum_value_is_storable_and_others_are_not(seeded: Store) -> None:
 
 
 def test_amounts_beyond_bigint_are_refused_clearly(seeded: Store) -> None:
-    huge = Money.of("999999999999999999.99", "SEK")  # Money allows 18 integer digits
+    with pytest.raises(InvalidAmount):
+        Money.of("999999999999999999.99", "SEK")  # validated money fits 18 minor digits
+    huge = Money(Decimal("999999999999999999.99"), "SEK")  # unvalidated: storage still guards
     with pytest.raises(ValueError, match="64-bit"), seeded.transaction() as tx:
         tx.insert_invoice(invoice("BIG", total=huge))

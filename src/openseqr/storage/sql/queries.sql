@@ -254,3 +254,10 @@ SELECT value FROM switches WHERE name = :name
 -- name: set_switch
 INSERT INTO switches (name, value) VALUES (:name, :value)
 ON CONFLICT (name) DO UPDATE SET value = excluded.value
+
+-- name: principals_version
+SELECT value FROM switches WHERE name = 'principals_version'
+
+-- name: bump_principals_version
+INSERT INTO switches (name, value) VALUES ('principals_version', '1')
+ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(switches.value AS INTEGER) + 1 AS TEXT)
