@@ -18,6 +18,14 @@ YOYO_TABLES = {"_yoyo_log", "_yoyo_migration", "_yoyo_version", "yoyo_lock"}
 
 Schema = dict[str, set[tuple[str, bool]]]  # table -> {(column, nullable)}
 
+# Both dialects have the same migration ids, in order.
+MIGRATIONS = sorted(
+    p.stem
+    for p in (
+        Path(__file__).parents[3] / "src/openseqr/storage/sql/migrations/sqlite"
+    ).glob("*.sql")
+)
+
 
 def sqlite_schema(path: Path) -> Schema:
     conn = sqlite3.connect(path)
@@ -52,7 +60,7 @@ def schema_of(url: str) -> Schema:
 
 
 def test_migrate_is_idempotent(storage_url: str) -> None:
-    assert migrate(storage_url) == ["0001_init"]
+    assert migrate(storage_url) == MIGRATIONS
     first = schema_of(storage_url)
     assert migrate(storage_url) == []
     assert schema_of(storage_url) == first
@@ -81,7 +89,7 @@ def test_concurrent_migrate_applies_once(storage_url: str) -> None:
     ]  # fmt: skip
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outputs]
-    assert sorted(out.strip() for out, _ in outputs) == ["['0001_init']", "[]", "[]"]
+    assert sorted(out.strip() for out, _ in outputs) == [str(MIGRATIONS), "[]", "[]"]
     open_store(storage_url).close()  # and the result is usable
 
 
