@@ -1,0 +1,179 @@
+"""The outbox relay against a real HTTP receiver on 127.0.0.1, with a hand-moved clock."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from openseqr.core.invoicing import AmountDraft, InvoiceDraft
+from openseqr.protocol.notify import decode_notification, verify
+from openseqr.protocol.urls import DestinationPolicy
+from openseqr.service import merchant, wallet
+from openseqr.service.auth import authenticate
+from openseqr.service.bootstrap import build
+from openseqr.service.clock import ManualClock
+from openseqr.settings import Settings
+from openseqr.worker.notifier import NotificationRelay
+from tests.helpers import free_port, wait_for_http
+
+
+class Receiver:
+    """A merchant endpoint that records what it gets and answers with scripted statuses."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], dict[str, str], str]] = []
+        self.statuses: list[int] = []
+        self.port = free_port()
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        self.received.append((decode_notification(body), headers, scope["query_string"].decode()))
+        status = self.statuses.pop(0) if self.statuses else 200
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/notify?order=4711"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    rec = Receiver()
+    server = uvicorn.Server(uvicorn.Config(rec, host="127.0.0.1", port=rec.port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_http(f"http://127.0.0.1:{rec.port}/", timeout=10)
+    rec.received.clear()
+    yield rec
+    server.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, clock: ManualClock):  # type: ignore[no-untyped-def]
+    context = build(Settings(database_url=f"sqlite:///{tmp_path}/n.db", data_dir=tmp_path), clock)
+    yield context
+    context.store.close()
+
+
+def paid_invoice(ctx, url: str) -> str:  # type: ignore[no-untyped-def]
+    caller = authenticate(ctx, "TERMINALID", "public_test_shop_terminal", None, "12345678")
+    draft = InvoiceDraft(total=AmountDraft(Decimal("10"), "SEK"), client_invoice_id="order-4711",
+                         notification_url=url)
+    sent = merchant.send_invoice(ctx, caller, draft)
+    wallet.pay(ctx, sent.reference, "46700000001", "1111")
+    return sent.reference
+
+
+def relay_once(ctx) -> int:  # type: ignore[no-untyped-def]
+    async def run() -> int:
+        relay = NotificationRelay(ctx)
+        try:
+            return await relay.run_once()
+        finally:
+            await relay.aclose()
+
+    return asyncio.run(run())
+
+
+def notifications(ctx, reference):  # type: ignore[no-untyped-def]
+    with ctx.store.transaction(write=False) as tx:
+        (n,) = tx.list_notifications(invoice_reference=reference)
+        return n, tx.attempts_of(n.notification_id)
+
+
+def test_delivers_the_form_body_to_the_url_as_given(ctx, receiver):
+    ref = paid_invoice(ctx, receiver.url)
+    assert relay_once(ctx) == 1
+    (fields, headers, query) = receiver.received[0]
+    assert fields == {"invoiceReference": ref, "clientInvoiceId": "order-4711"}
+    assert query == "order=4711"
+    assert headers["content-type"].startswith("application/x-www-form-urlencoded")
+    assert "x-seqr-signature" not in headers
+    n, attempts = notifications(ctx, ref)
+    assert n.status == "delivered" and [a.status_code for a in attempts] == [200]
+
+
+def test_retries_inside_the_window_then_gives_up(ctx, clock, receiver):
+    receiver.statuses = [503, 500, 502, 500]  # never succeeds: 1 + 3 retries
+    ref = paid_invoice(ctx, receiver.url)
+    assert relay_once(ctx) == 1
+    assert relay_once(ctx) == 0  # the retry is not due yet
+    for seconds in (1, 2, 4):  # due at +1 s, +3 s, +7 s
+        clock.advance(seconds)
+        assert relay_once(ctx) == 1
+    n, attempts = notifications(ctx, ref)
+    assert n.status == "failed" and n.attempts == 4
+    assert [a.status_code for a in attempts] == [503, 500, 502, 500]
+    clock.advance(60)
+    assert relay_once(ctx) == 0
+
+
+def test_retries_zero_is_fire_and_forget(ctx, receiver):
+    with ctx.store.transaction() as tx:
+        t = tx.get_terminal("public_test_shop_terminal")
+        tx.update_terminal(replace(t, notify_retries=0))
+    receiver.statuses = [500]
+    ref = paid_invoice(ctx, receiver.url)
+    relay_once(ctx)
+    n, attempts = notifications(ctx, ref)
+    assert n.status == "failed" and len(attempts) == 1
+
+
+def test_a_client_error_is_not_retried(ctx, clock, receiver):
+    receiver.statuses = [404]
+    ref = paid_invoice(ctx, receiver.url)
+    relay_once(ctx)
+    clock.advance(30)
+    assert relay_once(ctx) == 0
+    assert notifications(ctx, ref)[0].status == "failed"
+
+
+def test_signature_header_when_the_terminal_has_a_secret(ctx, clock, receiver):
+    with ctx.store.transaction() as tx:
+        t = tx.get_terminal("public_test_shop_terminal")
+        tx.update_terminal(replace(t, notify_secret="s3cret"))
+    paid_invoice(ctx, receiver.url)
+    relay_once(ctx)
+    fields, headers, _ = receiver.received[0]
+    body = f"invoiceReference={fields['invoiceReference']}&clientInvoiceId=order-4711".encode()
+    now = int(clock.now().timestamp())
+    assert verify(b"s3cret", headers["x-seqr-signature"], body, now)
+    assert not verify(b"other", headers["x-seqr-signature"], body, now)
+
+
+def test_the_operator_policy_denies_loopback_at_delivery(ctx, receiver):
+    ref = paid_invoice(ctx, receiver.url)  # accepted when sent (sandbox policy)
+    ctx.config = replace(ctx.config, destinations=DestinationPolicy(allow_loopback=False))
+    relay_once(ctx)
+    assert receiver.received == []
+    n, (attempt,) = notifications(ctx, ref)
+    assert n.status == "failed" and "denied" in (attempt.error or "")
+
+
+def test_an_unreachable_endpoint_is_recorded(ctx):
+    ref = paid_invoice(ctx, f"http://127.0.0.1:{free_port()}/gone")
+    relay_once(ctx)
+    n, (attempt,) = notifications(ctx, ref)
+    assert attempt.status_code is None and attempt.error and n.status == "pending"
