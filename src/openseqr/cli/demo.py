@@ -26,9 +26,13 @@ from typing import Any
 import click
 
 from ..merchants.parking.cli import parking
+from ..merchants.pos.cli import pos
+from ..merchants.webshop.cli import webshop
 from .main import main
 
 main.add_command(parking)
+main.add_command(webshop)
+main.add_command(pos)
 
 PARKING_SERVICE_ID = "parking"
 PARKING_ZONE = "42"
@@ -73,6 +77,7 @@ def seqr_server(env: DemoEnv) -> DemoApp:
     soap = base + SOAP_PATHS[0]
     return DemoApp("server", "SEQR server (sandbox)", env.ports["server"],
                    create_app(env.settings, ctx=env.ctx), [
+        f"Wallet app          {base}/app",
         f"Merchant SOAP API   {soap}",
         f"WSDL                {soap}?wsdl",
         f"App API             {base}/api/app/v1",
@@ -133,8 +138,33 @@ def parking_service(env: DemoEnv) -> DemoApp:
                    lines)
 
 
-#: The apps `openseqr demo` starts, in order. Later: browser wallet, webshop, POS.
-DEMO_APPS: list[Callable[[DemoEnv], DemoApp]] = [seqr_server, parking_service]
+def webshop_app(env: DemoEnv) -> DemoApp:
+    from ..merchants.webshop import create_webshop_app
+    from ..service.sandbox import TERMINAL_ID, TERMINAL_PASSWORD
+
+    base = env.url("webshop")
+    app = create_webshop_app(f"http://127.0.0.1:{env.ports['server']}", TERMINAL_ID,
+                             TERMINAL_PASSWORD, base,
+                             database_path=env.data_dir / "webshop.sqlite3")
+    return DemoApp("webshop", "Webshop (desktop QR / mobile deep link)", env.ports["webshop"],
+                   app, [f"Shop                {base}/",
+                         "Check out, then pay the QR with the wallet app (paste or upload it)."])
+
+
+def pos_app(env: DemoEnv) -> DemoApp:
+    from ..merchants.pos import create_pos_app
+    from ..service.sandbox import RESELLER_ID, RESELLER_PASSWORD, RESELLER_USER
+
+    base = env.url("pos")
+    app = create_pos_app(f"http://127.0.0.1:{env.ports['server']}", RESELLER_ID, RESELLER_USER,
+                         RESELLER_PASSWORD, base, database_path=env.data_dir / "pos.sqlite3")
+    return DemoApp("pos", "Point of sale (cash register)", env.ports["pos"], app,
+                   [f"Till                {base}/",
+                    "Register the till, assign a SEQR ID, then scan its sticker in the wallet."])
+
+
+#: The apps `openseqr demo` starts, in order.
+DEMO_APPS: list[Callable[[DemoEnv], DemoApp]] = [seqr_server, parking_service, webshop_app, pos_app]
 
 
 async def serve_all(apps: list[DemoApp], host: str, on_started: Callable[[], None]) -> None:
@@ -196,12 +226,15 @@ def banner(env: DemoEnv, apps: list[DemoApp]) -> str:
 @click.option("--port", default=8080, show_default=True, type=int, help="SEQR server port")
 @click.option("--parking-port", default=8081, show_default=True, type=int,
               help="parking service port")
+@click.option("--webshop-port", default=8082, show_default=True, type=int, help="webshop port")
+@click.option("--pos-port", default=8083, show_default=True, type=int, help="point of sale port")
 @click.option("--data-dir", default="data/demo", show_default=True, type=click.Path(),
               help="where the SQLite databases live")
 @click.option("--qr/--no-qr", "show_qr", default=True, show_default=True,
               help="draw the service QR in the terminal")
-def demo(host: str, port: int, parking_port: int, data_dir: str, show_qr: bool) -> None:
-    """Run the SEQR server and the parking service on SQLite and print what to scan and run."""
+def demo(host: str, port: int, parking_port: int, webshop_port: int, pos_port: int,
+         data_dir: str, show_qr: bool) -> None:
+    """Run the SEQR server, wallet app, parking service, webshop and POS on SQLite."""
     from ..service.bootstrap import build
     from ..settings import Settings
 
@@ -211,8 +244,8 @@ def demo(host: str, port: int, parking_port: int, data_dir: str, show_qr: bool) 
                         database_url=f"sqlite:///{data / 'openseqr.sqlite3'}")
     ctx = build(settings)  # migrates and seeds the sandbox (D-61)
     public_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    env = DemoEnv(host, public_host, data, {"server": port, "parking": parking_port}, settings,
-                  ctx, show_qr)
+    ports = {"server": port, "parking": parking_port, "webshop": webshop_port, "pos": pos_port}
+    env = DemoEnv(host, public_host, data, ports, settings, ctx, show_qr)
     apps = [make(env) for make in DEMO_APPS]
 
     def started() -> None:
