@@ -16,7 +16,7 @@ from ..service.bootstrap import build
 from ..service.context import Context
 from ..settings import Settings
 from ..worker.runner import Worker
-from . import app_api
+from . import app_api, app_session, qr_routes, webapp
 from .soap import make_endpoint
 
 SOAP_PATHS = ("/soap/merchant/cashregister-2", "/extclientproxy/service/v2")  # D-42
@@ -40,6 +40,7 @@ def create_app(
             "openseqr server\n"
             f"merchant SOAP API: {base}{SOAP_PATHS[0]} (WSDL: ?wsdl)\n"
             f"app API: {base}/api/app/v1/openapi.json\n"
+            f"wallet web app: {base}/app\n"
         )
 
     @asynccontextmanager
@@ -57,6 +58,7 @@ def create_app(
     routes = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
     routes += [Route("/health", health), Route("/", index)]
     routes += app_api.routes(ctx)
+    routes += app_session.routes(ctx) + qr_routes.routes() + webapp.routes(settings)
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.ctx = ctx
     return app

@@ -104,3 +104,52 @@ OPENAPI: dict[str, Any] = {
                           **_errors(404, 409)}}},
     },
 }
+
+# -- signed-in sessions of the wallet web app (server/app_session.py) ---------------------------
+_BEARER = [{"appSession": []}]
+_REF = [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}]
+OPENAPI.setdefault("components", {}).setdefault("securitySchemes", {})["appSession"] = {
+    "type": "http", "scheme": "bearer",
+    "description": "token from POST /api/app/v1/login (30 minutes; paying still needs the PIN)"}
+OPENAPI["paths"].update({
+    "/api/app/v1/login": {"post": {
+        "summary": "Sign in with msisdn + PIN; a wrong PIN counts towards the lock (D-46b)",
+        "requestBody": _json(_CREDENTIALS),
+        "responses": {"200": {"description": "a session token", **_json({
+            "type": "object", "properties": {
+                "token": {"type": "string"}, "expires_at": {"type": "string",
+                                                            "format": "date-time"},
+                "msisdn": {"type": "string"}, "name": {"type": "string"}}})},
+                      **_errors(400, 401, 404, 423)}}},
+    "/api/app/v1/me": {"get": {
+        "summary": "The signed-in customer's wallet: balances, history (with merchant names), "
+                   "messages",
+        "security": _BEARER,
+        "responses": {"200": {"description": "the wallet"}, **_errors(401, 423)}}},
+    "/api/app/v1/me/invoices/{reference}/receipt": {"get": {
+        "summary": "Receipt of one of the customer's payments, with the documents the merchant "
+                   "sent with submitPaymentReceipt (text inline, other types base64)",
+        "security": _BEARER, "parameters": _REF,
+        "responses": {"200": {"description": "invoice + receipt"}, **_errors(401, 404, 423)}}},
+    "/api/app/v1/me/invoices/{reference}/cancel": {"post": {
+        "summary": "The signed-in customer presses Cancel (T14, D-28): CANCELED",
+        "security": _BEARER, "parameters": _REF,
+        "responses": {"200": {"description": "CANCELED", **_json(_INVOICE)},
+                      **_errors(401, 404, 409, 423)}}},
+    "/qr.png": {"get": {
+        "summary": "PNG image of a SEQR code (spec 3.1: level M, quiet zone 2)",
+        "parameters": [{"name": "code", "in": "query", "required": True,
+                        "schema": {"type": "string", "maxLength": 512}},
+                       {"name": "scale", "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 32,
+                                   "default": 6}}],
+        "responses": {"200": {"description": "image/png"}, **_errors(400)}}},
+    "/qr.svg": {"get": {
+        "summary": "SVG image of a SEQR code",
+        "parameters": [{"name": "code", "in": "query", "required": True,
+                        "schema": {"type": "string", "maxLength": 512}},
+                       {"name": "scale", "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 32,
+                                   "default": 6}}],
+        "responses": {"200": {"description": "image/svg+xml"}, **_errors(400)}}},
+})
