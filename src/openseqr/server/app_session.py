@@ -24,7 +24,6 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,8 +34,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..core import errors as e
-from ..core import machine
-from ..core.records import Customer, Invoice
+from ..core.records import Customer
 from ..service import wallet
 from ..service.context import Context
 from .app_api import BadRequest, error_response, invoice_json
@@ -77,12 +75,7 @@ class Signer:
 
     def key(self, reload: bool = False) -> bytes:
         if self._key is None or reload:
-            with self.ctx.store.transaction() as tx:
-                value = tx.get_switch(KEY_SWITCH)
-                if value is None:
-                    value = secrets.token_hex(32)
-                    tx.set_switch(KEY_SWITCH, value)
-            self._key = bytes.fromhex(value)
+            self._key = wallet.shared_secret(self.ctx, KEY_SWITCH)
         return self._key
 
     def _mac(self, payload: str, key: bytes) -> str:
@@ -124,21 +117,6 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def cancel_as(ctx: Context, reference: str, customer: Customer) -> wallet.InvoiceView:
-    """T14 for a customer whose identity the session already proved (the PIN was checked at
-    login). Same rules as `service.wallet.cancel`, which checks the PIN first."""
-    with ctx.store.transaction() as tx:
-        inv = tx.lock_invoice(reference)
-        if inv is None:
-            raise e.InvoiceNotFound()
-        if inv.payer not in (None, customer.subscriber_key):
-            raise e.NotPayable("another customer is paying this invoice")
-        terminal = tx.get_terminal(inv.terminal_id)
-        assert terminal is not None, "an invoice always has its terminal"
-        inv = ctx.persist(tx, inv, machine.user_cancel(inv, ctx.now()), terminal)
-    return wallet.InvoiceView(inv, terminal.name)
-
-
 def _document_json(index: int, doc: Any) -> dict[str, Any]:
     data: bytes = doc.data or b""
     mime = doc.mime_type or "application/octet-stream"
@@ -164,8 +142,7 @@ def routes(ctx: Context) -> list[Route]:
 
     def current(request: Request) -> Customer:
         session = signer.verify(_bearer(request), ctx.now())
-        with ctx.store.transaction(write=False) as tx:
-            customer = tx.get_customer(session.subscriber_key)
+        customer = wallet.get_customer(ctx, session.subscriber_key)
         if customer is None:
             raise NotSignedIn("sign in again")
         if customer.locked:
@@ -203,12 +180,7 @@ def routes(ctx: Context) -> list[Route]:
 
     def _wallet_json(customer: Customer) -> dict[str, Any]:
         w = wallet.wallet(ctx, customer)
-        names: dict[str, str] = {}
-        with ctx.store.transaction(write=False) as tx:
-            for inv in w.invoices:
-                if inv.terminal_id not in names:
-                    t = tx.get_terminal(inv.terminal_id)
-                    names[inv.terminal_id] = t.name if t else ""
+        names = w.merchant_names
         return {
             "msisdn": customer.msisdn, "name": customer.name,
             "subscriber_key": customer.subscriber_key, "balances": w.balances,
@@ -222,13 +194,8 @@ def routes(ctx: Context) -> list[Route]:
         return JSONResponse(await run_in_threadpool(_wallet_json, customer))
 
     def _receipt(customer: Customer, reference: str) -> dict[str, Any]:
-        with ctx.store.transaction(write=False) as tx:
-            inv: Invoice | None = tx.get_invoice(reference)
-            if inv is None or inv.payer != customer.subscriber_key:
-                raise e.InvoiceNotFound()
-            terminal = tx.get_terminal(inv.terminal_id)
-            docs = tx.receipt_documents(inv.ers_reference) if inv.ers_reference else []
-        merchant = terminal.name if terminal else ""
+        found = wallet.receipt(ctx, customer, reference)
+        inv, merchant, docs = found.invoice, found.merchant_name, found.documents
         return {
             "invoice": invoice_json(inv, merchant),
             "receipt": {
@@ -248,7 +215,9 @@ def routes(ctx: Context) -> list[Route]:
 
     async def cancel(request: Request) -> JSONResponse:
         customer = current(request)
-        view = await run_in_threadpool(cancel_as, ctx, request.path_params["reference"], customer)
+        view = await run_in_threadpool(
+            wallet.cancel_for, ctx, request.path_params["reference"], customer
+        )
         return JSONResponse(invoice_json(view.invoice, view.merchant_name))
 
     base = "/api/app/v1"
@@ -260,4 +229,4 @@ def routes(ctx: Context) -> list[Route]:
     ]
 
 
-__all__ = ["routes", "Signer", "NotSignedIn", "cancel_as", "TOKEN_TTL"]
+__all__ = ["routes", "Signer", "NotSignedIn", "TOKEN_TTL"]

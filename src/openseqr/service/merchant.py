@@ -60,7 +60,7 @@ def send_invoice(
     now = ctx.now()
     for _ in range(5):
         inv = new_invoice(
-            draft, reference=ids.invoice_reference(now.astimezone(ctx.config.zone)),
+            draft, reference=ids.invoice_reference(ctx.local(now)),
             terminal=terminal, reseller=caller.reseller, now=now, zone=ctx.config.zone,
             policy=ctx.policy,
         )
@@ -173,7 +173,7 @@ def commit_reservation(
     now = ctx.now()
     with ctx.store.transaction() as tx:
         inv = _own_invoice(tx, terminal, reference, lock=True)
-        decision = machine.commit(inv, final, ids.ers_reference(now), now)
+        decision = machine.commit(inv, final, ids.ers_reference(ctx.local(now)), now)
         inv = ctx.persist(tx, inv, decision, terminal)
         return _settle(tx, inv, now)
 
@@ -216,7 +216,7 @@ def refund_payment(
         if inv is None or inv.reseller_id != caller.reseller.reseller_id:
             raise errors.UnknownErsReference()
         inv = tx.lock_invoice(inv.reference) or inv
-        refund_ref = ids.ers_reference(now)
+        refund_ref = ids.ers_reference(ctx.local(now))
         ctx.persist(tx, inv, machine.refund(inv, amount, refund_ref, caller.reseller, now), terminal)
         refund = Refund(
             ers_reference=refund_ref, payment_reference=inv.ers_reference or "",

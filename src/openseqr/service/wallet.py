@@ -6,6 +6,7 @@ one transaction: there is no moment where money moved but the invoice does not s
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, replace
 
@@ -17,6 +18,7 @@ from ..core.records import (
     CustomerMessage,
     Invoice,
     ProviderMode,
+    ReceiptDocument,
     Service,
     Terminal,
     TerminalKind,
@@ -25,7 +27,6 @@ from ..core.states import LIVE, State
 from ..protocol import urls
 from .context import Context
 from .provider import provider_mode
-from .security import check_secret
 from .sessions import open_session
 
 
@@ -206,8 +207,12 @@ def _fail_on_lock(ctx: Context, reference: str) -> None:
 
 
 def cancel(ctx: Context, reference: str, msisdn: str, pin: str) -> InvoiceView:
-    """T14: the customer pressed cancel in the app (D-28)."""
-    customer = verify_pin(ctx, msisdn, pin)
+    """T14: the customer pressed cancel in the app (D-28); the PIN proves who they are."""
+    return cancel_for(ctx, reference, verify_pin(ctx, msisdn, pin))
+
+
+def cancel_for(ctx: Context, reference: str, customer: Customer) -> InvoiceView:
+    """T14 for a customer whose identity is already proven (PIN, or a signed app session)."""
     with ctx.store.transaction() as tx:
         inv = tx.lock_invoice(reference)
         if inv is None:
@@ -225,12 +230,53 @@ class Wallet:
     balances: dict[str, str]
     invoices: list[Invoice]
     messages: list[CustomerMessage]
+    merchant_names: dict[str, str]  # terminal id -> name shown to the customer
 
 
-def wallet(ctx: Context, customer: Customer, currencies: tuple[str, ...] = ("SEK", "EUR", "USD")) -> Wallet:
+def wallet(
+    ctx: Context, customer: Customer, currencies: tuple[str, ...] = ("SEK", "EUR", "USD")
+) -> Wallet:
     with ctx.store.transaction(write=False) as tx:
         account = customer_account(customer.subscriber_key)
         balances = {c: str(tx.balance(account, c)) for c in currencies}
         invoices = tx.invoices_of_customer(customer.subscriber_key, 50)
         messages = tx.messages_of(customer.subscriber_key)
-    return Wallet(customer, balances, invoices, messages)
+        names: dict[str, str] = {}
+        for inv in invoices:
+            if inv.terminal_id not in names:
+                terminal = tx.get_terminal(inv.terminal_id)
+                names[inv.terminal_id] = terminal.name if terminal else ""
+    return Wallet(customer, balances, invoices, messages, names)
+
+
+def get_customer(ctx: Context, subscriber_key: str) -> Customer | None:
+    with ctx.store.transaction(write=False) as tx:
+        return tx.get_customer(subscriber_key)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentReceipt:
+    invoice: Invoice
+    merchant_name: str
+    documents: list[ReceiptDocument]
+
+
+def receipt(ctx: Context, customer: Customer, reference: str) -> PaymentReceipt:
+    """The customer's receipt with the documents the merchant attached (D-24)."""
+    with ctx.store.transaction(write=False) as tx:
+        inv = tx.get_invoice(reference)
+        if inv is None or inv.payer != customer.subscriber_key:
+            raise errors.InvoiceNotFound()
+        terminal = tx.get_terminal(inv.terminal_id)
+        docs = tx.receipt_documents(inv.ers_reference) if inv.ers_reference else []
+    return PaymentReceipt(inv, terminal.name if terminal else "", docs)
+
+
+def shared_secret(ctx: Context, name: str) -> bytes:
+    """A random key kept in the database so that every server process signs alike."""
+    with ctx.store.transaction() as tx:
+        value = tx.get_switch(name)
+        if value is None:
+            value = secrets.token_hex(32)
+            tx.set_switch(name, value)
+    return bytes.fromhex(value)
