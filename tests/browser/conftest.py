@@ -38,7 +38,7 @@ MOBILE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     workdir = tmp_path_factory.mktemp("browser")
     server = start_server(f"sqlite:///{workdir / 'wallet.sqlite3'}", workdir,
@@ -49,13 +49,13 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         server.stop()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def merchant(srv: RunningServer) -> Iterator[SeqrClient]:
     with SeqrClient(srv.url, TERMINAL_ID, TERMINAL_PASSWORD, timeout=15) as client:
         yield client
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def es(srv: RunningServer) -> Iterator[EsService]:
     with EsThread(EsService(srv.url)) as service:
         for mode in ("form", "link", "location"):
@@ -70,7 +70,7 @@ def es(srv: RunningServer) -> Iterator[EsService]:
         yield service
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def playwright(chromium_path: str) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")  # a skip fails in CI (tests/conftest)
     with sync_api.sync_playwright() as p:
@@ -83,7 +83,7 @@ def launch(playwright: Any, chromium_path: str, *extra: str) -> Any:
                                       args=[*CHROMIUM_ARGS, *extra])
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser(playwright: Any, chromium_path: str) -> Iterator[Any]:
     b = launch(playwright, chromium_path)
     try:
