@@ -49,7 +49,8 @@ def serve(host: str, port: int, database: str | None, workers: int, ack_window: 
     click.echo(f"openseqr serving on http://{host}:{port}/ "
                f"(SOAP: http://{host}:{port}/soap/merchant/cashregister-2?wsdl)")
     uvicorn.run("openseqr.server.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers, access_log=False, log_level="warning")
+                workers=workers, access_log=False, log_level="warning",
+                timeout_graceful_shutdown=5)
 
 
 @main.command(name="migrate")

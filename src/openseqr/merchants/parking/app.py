@@ -116,6 +116,7 @@ def create_parking_app(
     public_url: str,
     *,
     notify_secret: str | None = None,
+    notify_base_url: str | None = None,
     database_path: str | Path | None = None,
     zones: dict[str, Zone] | None = None,
     trigger_scheme: str = "seqr",
@@ -126,11 +127,14 @@ def create_parking_app(
     ``seqr_url``: the SEQR server; ``terminal_id``/``password``: the terminal the service is
     registered with; ``public_url``: where the SEQR server reaches this app (notification URL).
     ``notify_secret``: the terminal's notification secret, if it has one (signed notifications).
+    ``notify_base_url``: where the SEQR server posts notifications, if not ``public_url`` (e.g.
+    through a proxy); the invoice's notificationUrl is ``<notify_base_url>/seqr/notify?ticket=``.
     ``database_path``: the ticket database (SQLite file; ``None`` = in memory).
     ``trigger_scheme``: ``seqr`` (the app), or ``seqr-demo`` for the demo app.
     ``client``: an ``AsyncSeqrClient`` to use instead of making one (tests).
     """
     public_url = public_url.rstrip("/")
+    notify_base = (notify_base_url or public_url).rstrip("/")
     zones = ZONES if zones is None else zones
     store = TicketStore(database_path)
     seqr: AsyncSeqrClient = client or AsyncSeqrClient(
@@ -279,7 +283,7 @@ def create_parking_app(
                 rows=[InvoiceRow(f"Parking zone {zone.code} ({zone.name}), {chosen.label}",
                                  quantity=1, unit_price=price)],
                 client_invoice_id=ticket.id,
-                notification_url=f"{public_url}/seqr/notify?{urlencode({'ticket': ticket.id})}",
+                notification_url=f"{notify_base}/seqr/notify?{urlencode({'ticket': ticket.id})}",
                 footer="Your ticket code is on this receipt.",
             )
         except SeqrClientError as exc:

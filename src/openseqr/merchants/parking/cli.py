@@ -28,6 +28,9 @@ def parking() -> None:
 @click.option("--port", default=8081, show_default=True, type=int)
 @click.option("--public-url", default=None,
               help="how the SEQR server and phones reach this service (default http://HOST:PORT)")
+@click.option("--notify-base-url", default=None,
+              help="where the SEQR server posts notifications, if not the public URL (e.g. a "
+              "proxy); the notificationUrl is <this>/seqr/notify?ticket=…")
 @click.option("--database", "database_path", default="data/parking/parking.sqlite3",
               show_default=True, type=click.Path(), help="the ticket database (SQLite file)")
 @click.option("--notify-secret", envvar="PARKING_NOTIFY_SECRET", default=None,
@@ -35,8 +38,8 @@ def parking() -> None:
 @click.option("--trigger-scheme", type=click.Choice(["seqr", "seqr-demo", "seqr-debug"]),
               default="seqr", show_default=True, help="deep-link scheme of the pay trigger")
 def serve(seqr_url: str, terminal_id: str, password: str, host: str, port: int,
-          public_url: str | None, database_path: str, notify_secret: str | None,
-          trigger_scheme: str) -> None:
+          public_url: str | None, notify_base_url: str | None, database_path: str,
+          notify_secret: str | None, trigger_scheme: str) -> None:
     """Serve the parking pages (order, success, failure, cancel) and its notification URL."""
     import uvicorn
 
@@ -44,7 +47,8 @@ def serve(seqr_url: str, terminal_id: str, password: str, host: str, port: int,
 
     public = (public_url or f"http://{host}:{port}").rstrip("/")
     app = create_parking_app(seqr_url, terminal_id, password, public,
-                             notify_secret=notify_secret, database_path=database_path,
+                             notify_secret=notify_secret, notify_base_url=notify_base_url,
+                             database_path=database_path,
                              trigger_scheme=trigger_scheme)
     click.echo(f"parking service on {public}/order (SEQR server {seqr_url}, terminal "
                f"{terminal_id})", )
