@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -15,6 +15,8 @@ from ..core.records import Invoice, Notification, Terminal
 from ..protocol.notify import encode_notification
 from ..protocol.urls import DestinationPolicy
 from .security import BoundedCache, Throttle, VerifiedCredentials
+
+HAND_OFF_LEASE = timedelta(seconds=5)  # a handed-off row is anybody's after this
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Context:
         self.principals = BoundedCache()  # terminal id -> (principals_version, terminal, reseller)
         self.throttle = Throttle()
         self._listeners: list[Callable[[], None]] = []
+        self._hand_off: Callable[[Sequence[tuple[Notification, str | None]]], bool] | None = None
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -56,12 +59,28 @@ class Context:
         """Called after a transaction that enqueued a notification committed."""
         self._listeners.append(listener)
 
-    def notify_enqueued(self) -> None:
+    def set_hand_off(self, hand_off: Callable[[Sequence[tuple[Notification, str | None]]], bool]
+                     ) -> None:
+        """A relay in this process takes rows straight after their commit (no claim step)."""
+        self._hand_off = hand_off
+
+    def notify_enqueued(self, owned: Sequence[tuple[Notification, str | None]] = ()) -> None:
+        """After the commit: hand rows leased to this process to its relay, or wake it."""
+        if owned and self._hand_off is not None and self._hand_off(owned):
+            return
         for listener in self._listeners:
             listener()
 
-    def persist(self, tx: Tx, before: Invoice, decision: Decision, terminal: Terminal) -> Invoice:
-        """Write a decision atomically: invoice (compare-and-set), ledger, outbox, message."""
+    def persist(
+        self, tx: Tx, before: Invoice, decision: Decision, terminal: Terminal,
+        outbox: list[tuple[Notification, str | None]] | None = None,
+    ) -> Invoice:
+        """Write a decision atomically: invoice (compare-and-set), ledger, outbox, message.
+
+        With `outbox` and a relay in this process, a notification row is written leased to
+        this process (due only when the lease lapses) and appended to `outbox`, for the caller
+        to hand to the relay after the commit; should this process die first, any relay sends
+        it once the lease lapses, well inside the acknowledgement window."""
         # Transfers first: InsufficientFunds must be raised before anything else is written,
         # so a caller may catch it and decide differently inside the same transaction.
         for transfer in decision.transfers:
@@ -71,18 +90,20 @@ class Context:
         inv = decision.invoice
         if decision.notify and inv.notification_url:
             now = self.now()
-            tx.enqueue_notification(
-                Notification(
-                    notification_id=notification_id(),
-                    invoice_reference=inv.reference,
-                    terminal_id=inv.terminal_id,
-                    url=inv.notification_url,
-                    body=encode_notification(inv.reference, inv.client_invoice_id),
-                    created_at=now,
-                    next_attempt_at=now,
-                    max_attempts=1 + max(0, terminal.notify_retries),
-                )
+            owned = outbox is not None and self._hand_off is not None
+            notification = Notification(
+                notification_id=notification_id(),
+                invoice_reference=inv.reference,
+                terminal_id=inv.terminal_id,
+                url=inv.notification_url,
+                body=encode_notification(inv.reference, inv.client_invoice_id),
+                created_at=now,
+                next_attempt_at=now + HAND_OFF_LEASE if owned else now,
+                max_attempts=1 + max(0, terminal.notify_retries),
             )
+            tx.enqueue_notification(notification)
+            if owned and outbox is not None:
+                outbox.append((notification, terminal.notify_secret))
         if decision.message is not None:
             tx.insert_message(decision.message)
         return replace(inv, rev=before.rev + 1)

@@ -17,6 +17,7 @@ from ..core.records import (
     Customer,
     CustomerMessage,
     Invoice,
+    Notification,
     ProviderMode,
     ReceiptDocument,
     Service,
@@ -77,6 +78,14 @@ def verify_pin(ctx: Context, msisdn: str, pin: str) -> Customer:
     # Slow KDF, outside any transaction; a PIN this process verified before skips it. The lock
     # below, not the hash cost, is what protects a 4-digit PIN.
     correct = ctx.pins.verify(customer.subscriber_key, customer.pin_hash, pin)
+    if correct and not customer.pin_failures:
+        # The usual case needs no write: re-read, since wrong guesses may have locked it since.
+        with ctx.store.transaction(write=False) as tx:
+            fresh = tx.get_customer(customer.subscriber_key) or customer
+        if fresh.locked:
+            raise errors.PinLocked()
+        if not fresh.pin_failures:
+            return fresh
     with ctx.store.transaction() as tx:
         # Decide on the locked row: concurrent guesses must not outrun the three-try limit.
         fresh = tx.lock_customer(customer.subscriber_key) or customer
@@ -157,6 +166,7 @@ def pay(
         _fail_on_lock(ctx, reference)
         raise
     now = ctx.now()
+    refused: errors.SeqrError | None = None
     with ctx.store.transaction() as tx:
         inv = tx.lock_invoice(reference)
         if inv is None:
@@ -164,15 +174,19 @@ def pay(
         terminal = _terminal(tx, inv)
         if inv.state is State.ISSUED:  # paid without a separate fetch (deep link): view first
             inv = ctx.persist(tx, inv, machine.view(inv, customer, now), terminal)
-    with ctx.store.transaction() as tx:  # the view stands even if paying is refused (T3)
-        inv = tx.lock_invoice(reference) or inv
-        inv = ctx.persist(
-            tx, inv, machine.start_payment(inv, customer, shown_version, now, ctx.policy), terminal
-        )
+        try:
+            start = machine.start_payment(inv, customer, shown_version, now, ctx.policy)
+        except errors.SeqrError as exc:
+            refused = exc  # commit the view anyway (e.g. T3 must reach the merchant)
+        else:
+            inv = ctx.persist(tx, inv, start, terminal)
+    if refused is not None:
+        raise refused
     if ctx.config.provider_latency:
         time.sleep(ctx.config.provider_latency)  # runs in a worker thread, never the event loop
     mode = provider_mode(ctx, customer)
     now = ctx.now()
+    outbox: list[tuple[Notification, str | None]] = []
     with ctx.store.transaction() as tx:
         paying = tx.lock_invoice(reference)
         if paying is None or paying.rev != inv.rev or paying.state is not State.PAYING:
@@ -187,7 +201,7 @@ def pay(
         else:
             decision = machine.debit(paying, ids.ers_reference(ctx.local(now)), now, ctx.policy)
         try:
-            result = ctx.persist(tx, paying, decision, terminal)
+            result = ctx.persist(tx, paying, decision, terminal, outbox)
         except errors.InsufficientFunds:
             result = ctx.persist(
                 tx, paying, machine.decline(paying, "insufficient funds", now), terminal
@@ -195,7 +209,7 @@ def pay(
     if mode is ProviderMode.UNAVAILABLE:
         raise errors.ProviderUnavailable()
     if result.state in (State.PAID_UNACKED, State.RESERVED) and result.notification_url:
-        ctx.notify_enqueued()
+        ctx.notify_enqueued(outbox)
     return InvoiceView(result, terminal.name)
 
 

@@ -72,16 +72,31 @@ class SqliteTx(SqlTx):
 
 
 class _Transaction:
-    """Context manager for one transaction on this thread's connection (no generator frame)."""
+    """Context manager for one transaction on this thread's connection (no generator frame).
 
-    __slots__ = ("_conn", "_begin")
+    Write transactions of one process queue on a mutex before `BEGIN IMMEDIATE`: SQLite's own
+    busy handler sleeps between retries (up to 100 ms), so under contention the lock would sit
+    free while every waiter sleeps. Other processes still meet SQLite's lock (busy_timeout).
+    """
 
-    def __init__(self, conn: sqlite3.Connection, begin: str) -> None:
+    __slots__ = ("_conn", "_begin", "_mutex")
+
+    def __init__(
+        self, conn: sqlite3.Connection, begin: str, mutex: threading.Lock | None
+    ) -> None:
         self._conn = conn
         self._begin = begin
+        self._mutex = mutex
 
     def __enter__(self) -> SqliteTx:
-        self._conn.execute(self._begin)
+        if self._mutex is not None:
+            self._mutex.acquire()
+        try:
+            self._conn.execute(self._begin)
+        except BaseException:
+            if self._mutex is not None:
+                self._mutex.release()
+            raise
         return SqliteTx(self._conn, _QUERIES, SQLITE)
 
     def __exit__(
@@ -91,16 +106,20 @@ class _Transaction:
         tb: TracebackType | None,
     ) -> None:
         conn = self._conn
-        if exc_type is None:
-            try:
-                conn.execute("COMMIT")
-                return
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        try:
+            if exc_type is None:
+                try:
+                    conn.execute("COMMIT")
+                    return
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        finally:
+            if self._mutex is not None:
+                self._mutex.release()
 
 
 class SqliteStore:
@@ -123,6 +142,7 @@ class SqliteStore:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer = threading.Lock()  # one writer of this process at a time (see _Transaction)
         self._closed = False
 
     def _connect(self) -> sqlite3.Connection:
@@ -146,7 +166,9 @@ class SqliteStore:
 
     def transaction(self, write: bool = True) -> _Transaction:
         conn = getattr(self._local, "conn", None) or self._connect()
-        return _Transaction(conn, "BEGIN IMMEDIATE" if write else "BEGIN")
+        if write:
+            return _Transaction(conn, "BEGIN IMMEDIATE", self._writer)
+        return _Transaction(conn, "BEGIN", None)
 
     def close(self) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ class Worker:
         self.tick_seconds = tick_seconds
         self.relay = NotificationRelay(ctx)
         ctx.on_notification(self.relay.wake)
+        ctx.set_hand_off(self.relay.offer)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
