@@ -9,9 +9,11 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from ..core import errors, ids, machine
 from ..core.ledger import customer_account
+from ..core.ports import Tx
 from ..core.records import (
     ClientSession,
     Customer,
@@ -159,19 +161,29 @@ def _terminal(tx, inv: Invoice) -> Terminal:  # type: ignore[no-untyped-def]
 def pay(
     ctx: Context, reference: str, msisdn: str, pin: str, shown_version: int | None = None
 ) -> InvoiceView:
-    """T6 then T7/T8/T9. Exactly one of many concurrent attempts wins the compare-and-set."""
+    """T6 then T7/T8/T9. Exactly one of many concurrent attempts wins the compare-and-set.
+
+    With an instant account provider (the sandbox's) the attempt and its outcome commit in one
+    transaction: nothing can observe the `paying` state, so it need not be written on its own.
+    With a slow provider (`provider_latency`) the `paying` step commits first, so cancel and
+    update answer 51/48 meanwhile and a crash leaves a row the paying timeout recovers (A-01).
+    """
     try:
         customer = verify_pin(ctx, msisdn, pin)
     except errors.PinLockedNow:
         _fail_on_lock(ctx, reference)
         raise
-    now = ctx.now()
+    mode = provider_mode(ctx, customer)
+    instant = not ctx.config.provider_latency
+    outbox: list[tuple[Notification, str | None]] = []
     refused: errors.SeqrError | None = None
+    result: Invoice | None = None
     with ctx.store.transaction() as tx:
         inv = tx.lock_invoice(reference)
         if inv is None:
             raise errors.InvoiceNotFound()
         terminal = _terminal(tx, inv)
+        now = ctx.now()
         if inv.state is State.ISSUED:  # paid without a separate fetch (deep link): view first
             inv = ctx.persist(tx, inv, machine.view(inv, customer, now), terminal)
         try:
@@ -180,37 +192,42 @@ def pay(
             refused = exc  # commit the view anyway (e.g. T3 must reach the merchant)
         else:
             inv = ctx.persist(tx, inv, start, terminal)
+            if instant:
+                result = _outcome(ctx, tx, inv, terminal, mode, now, outbox)
     if refused is not None:
         raise refused
-    if ctx.config.provider_latency:
+    if result is None:
         time.sleep(ctx.config.provider_latency)  # runs in a worker thread, never the event loop
-    mode = provider_mode(ctx, customer)
-    now = ctx.now()
-    outbox: list[tuple[Notification, str | None]] = []
-    with ctx.store.transaction() as tx:
-        paying = tx.lock_invoice(reference)
-        if paying is None or paying.rev != inv.rev or paying.state is not State.PAYING:
-            raise errors.PaymentInProgress("the payment was interrupted; check its status")
-        register = terminal.kind is TerminalKind.CASH_REGISTER
-        if mode is ProviderMode.UNAVAILABLE:
-            decision = machine.provider_unavailable(paying, now, ctx.policy, register)
-        elif mode is ProviderMode.DECLINE:
-            decision = machine.decline(paying, "declined by the account provider", now)
-        elif paying.payment_mode.reserves:
-            decision = machine.reserve(paying, now, ctx.policy)
-        else:
-            decision = machine.debit(paying, ids.ers_reference(ctx.local(now)), now, ctx.policy)
-        try:
-            result = ctx.persist(tx, paying, decision, terminal, outbox)
-        except errors.InsufficientFunds:
-            result = ctx.persist(
-                tx, paying, machine.decline(paying, "insufficient funds", now), terminal
-            )
+        with ctx.store.transaction() as tx:
+            paying = tx.lock_invoice(reference)
+            if paying is None or paying.rev != inv.rev or paying.state is not State.PAYING:
+                raise errors.PaymentInProgress("the payment was interrupted; check its status")
+            result = _outcome(ctx, tx, paying, terminal, mode, ctx.now(), outbox)
     if mode is ProviderMode.UNAVAILABLE:
         raise errors.ProviderUnavailable()
     if result.state in (State.PAID_UNACKED, State.RESERVED) and result.notification_url:
         ctx.notify_enqueued(outbox)
     return InvoiceView(result, terminal.name)
+
+
+def _outcome(
+    ctx: Context, tx: Tx, paying: Invoice, terminal: Terminal, mode: ProviderMode,
+    now: datetime, outbox: list[tuple[Notification, str | None]],
+) -> Invoice:
+    """T7/T8/T9: what the account provider answered, persisted with its ledger and outbox."""
+    register = terminal.kind is TerminalKind.CASH_REGISTER
+    if mode is ProviderMode.UNAVAILABLE:
+        decision = machine.provider_unavailable(paying, now, ctx.policy, register)
+    elif mode is ProviderMode.DECLINE:
+        decision = machine.decline(paying, "declined by the account provider", now)
+    elif paying.payment_mode.reserves:
+        decision = machine.reserve(paying, now, ctx.policy)
+    else:
+        decision = machine.debit(paying, ids.ers_reference(ctx.local(now)), now, ctx.policy)
+    try:
+        return ctx.persist(tx, paying, decision, terminal, outbox)
+    except errors.InsufficientFunds:
+        return ctx.persist(tx, paying, machine.decline(paying, "insufficient funds", now), terminal)
 
 
 def _fail_on_lock(ctx: Context, reference: str) -> None:
