@@ -141,6 +141,9 @@ def create_parking_app(
         seqr_url, terminal_id, password, client_id="openseqr parking 1.0")
     env = Environment(loader=PackageLoader("openseqr.merchants.parking", "templates"),
                       autoescape=select_autoescape(["html"]))
+    # The SEQR server's bridge lets the browser wallet catch our seqr:// triggers; it does
+    # nothing in a native app or the headless wallet (docs/wallet-app.md).
+    env.globals.update(bridge_url=seqr_url.rstrip("/") + "/app/static/seqr-bridge.js")
     env.globals.update(wizard_cancel=WIZARD_CANCEL, service_name=SERVICE_NAME,
                        format_amount=format_amount, local=_local)
 
