@@ -112,17 +112,26 @@ class HttpPool:
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self._slots = asyncio.Semaphore(size)
 
-    async def request(self, method: str, path: str, body: bytes, content_type: str,
-                      extra: str = "", timeout: float = 30.0) -> tuple[int, bytes]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        content_type: str,
+        extra: str = "",
+        timeout: float = 30.0,
+    ) -> tuple[int, bytes]:
         async with self._slots:
             conn = self._idle.pop() if self._idle else None
             for attempt in range(2):  # a reused keep-alive connection may have been closed
                 if conn is None:
                     conn = await asyncio.open_connection(self.host, self.port)
                 reader, writer = conn
-                head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-                        f"{extra}\r\n")
+                head = (
+                    f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                    f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+                    f"{extra}\r\n"
+                )
                 try:
                     writer.write(head.encode() + body)
                     status, data, keep = await asyncio.wait_for(_read_response(reader), timeout)
@@ -199,8 +208,8 @@ class Receiver(asyncio.Protocol):
             if len(self.buf) < end + 4 + length:
                 return
             arrived = time.time()
-            body = self.buf[end + 4:end + 4 + length]
-            self.buf = self.buf[end + 4 + length:]
+            body = self.buf[end + 4 : end + 4 + length]
+            self.buf = self.buf[end + 4 + length :]
             assert self.transport is not None
             self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
             fields = parse_qs(body.decode())
@@ -249,8 +258,12 @@ class Bench:
         """What a merchant must do on a notification: getPaymentStatus (acknowledges PAID)."""
         try:
             status, data = await self.ack_pool.request(
-                "POST", SOAP_PATH, get_payment_status_body(reference),
-                "text/xml; charset=utf-8", 'SOAPAction: ""\r\n')
+                "POST",
+                SOAP_PATH,
+                get_payment_status_body(reference),
+                "text/xml; charset=utf-8",
+                'SOAPAction: ""\r\n',
+            )
             text = data.decode()
             if status == 200 and _text(text, "status") == "PAID":
                 self.acks_ok += 1
@@ -276,8 +289,12 @@ class Bench:
         try:
             url = f"{self.receiver_url}/notify?n={p.index}"
             status, data = await self.server.request(
-                "POST", SOAP_PATH, send_invoice_body(f"nb-{p.index}", "1.00", url),
-                "text/xml; charset=utf-8", 'SOAPAction: ""\r\n')
+                "POST",
+                SOAP_PATH,
+                send_invoice_body(f"nb-{p.index}", "1.00", url),
+                "text/xml; charset=utf-8",
+                'SOAPAction: ""\r\n',
+            )
             text = data.decode()
             ref = _text(text, "invoiceReference")
             if status != 200 or _text(text, "resultCode") != "0" or not ref:
@@ -287,7 +304,8 @@ class Bench:
             self.payments[ref] = p
             body = json.dumps({"msisdn": msisdn, "pin": pin}).encode()
             status, data = await self.server.request(
-                "POST", f"{APP_API}/invoices/{ref}/pay", body, "application/json")
+                "POST", f"{APP_API}/invoices/{ref}/pay", body, "application/json"
+            )
             p.paid_response_at = time.time()
             answer = json.loads(data)
             p.pay_status = answer.get("status") if status == 200 else None
@@ -328,8 +346,11 @@ def pct(values: list[float], q: float) -> float | None:
 
 async def drive(args: argparse.Namespace, server_port: int, server_pid: int) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
-    bench = Bench(HttpPool(HOST, server_port, args.concurrency), "",
-                  HttpPool(HOST, server_port, args.concurrency))
+    bench = Bench(
+        HttpPool(HOST, server_port, args.concurrency),
+        "",
+        HttpPool(HOST, server_port, args.concurrency),
+    )
     rserver = await loop.create_server(lambda: Receiver(bench), HOST, 0, backlog=1024)
     rport = rserver.sockets[0].getsockname()[1]
     bench.receiver_url = f"http://{HOST}:{rport}"
@@ -380,8 +401,11 @@ async def drive(args: argparse.Namespace, server_port: int, server_pid: int) -> 
     measured = [p for p in payments if not p.warmup]
     paid = [p for p in measured if p.paid_at is not None]
     failed = [p for p in measured if p.error or p.paid_at is None]
-    latencies = [(bench.arrivals[p.reference] - p.paid_at) * 1000 for p in paid
-                 if p.reference in bench.arrivals]
+    latencies = [
+        (bench.arrivals[p.reference] - p.paid_at) * 1000
+        for p in paid
+        if p.reference in bench.arrivals
+    ]
     missing = [p.reference for p in paid if p.reference not in bench.arrivals]
     # Achieved rate: PAID commits per second over the measured window (first to last PAID).
     times = sorted(p.paid_at for p in paid)  # type: ignore[misc]
@@ -398,12 +422,15 @@ async def drive(args: argparse.Namespace, server_port: int, server_pid: int) -> 
         return None if v is None else round(v, 2)
 
     window = send_end - t0
-    arrivals = {p.reference: bench.arrivals[p.reference] for p in paid
-                if p.reference in bench.arrivals}
+    arrivals = {
+        p.reference: bench.arrivals[p.reference] for p in paid if p.reference in bench.arrivals
+    }
     return {
         "_arrivals": arrivals,
-        "cpu_share_of_one_core": {"server": round((cpu1[0] - cpu0[0]) / window, 3),
-                                  "load_driver": round((cpu1[1] - cpu0[1]) / window, 3)},
+        "cpu_share_of_one_core": {
+            "server": round((cpu1[0] - cpu0[0]) / window, 3),
+            "load_driver": round((cpu1[1] - cpu0[1]) / window, 3),
+        },
         "scheduled": len(measured),
         "paid": len(paid),
         "failed_payments": len(failed),
@@ -419,42 +446,77 @@ async def drive(args: argparse.Namespace, server_port: int, server_pid: int) -> 
         "send_window_s": round(send_end - t0, 3),
         "achieved_rate_per_s": round(rate, 2),
         "latency_ms": {
-            "p50": r(pct(latencies, 50)), "p95": r(pct(latencies, 95)),
-            "p99": r(pct(latencies, 99)), "max": r(max(latencies) if latencies else None),
+            "p50": r(pct(latencies, 50)),
+            "p95": r(pct(latencies, 95)),
+            "p99": r(pct(latencies, 99)),
+            "max": r(max(latencies) if latencies else None),
             "mean": r(statistics.fmean(latencies) if latencies else None),
             "min": r(min(latencies) if latencies else None),
         },
         "pay_flow_ms": {"p50": r(pct(pay_time, 50)), "p99": r(pct(pay_time, 99))},
-        "start_lag_ms": {"p50": r(pct(start_lag, 50)), "p99": r(pct(start_lag, 99)),
-                         "max": r(max(start_lag) if start_lag else None)},
+        "start_lag_ms": {
+            "p50": r(pct(start_lag, 50)),
+            "p99": r(pct(start_lag, 99)),
+            "max": r(max(start_lag) if start_lag else None),
+        },
     }
 
 
-def outbox_summary(database_url: str, env: dict[str, str],
-                   arrivals: dict[str, float]) -> dict[str, Any]:
+def outbox_summary(
+    database_url: str, env: dict[str, str], arrivals: dict[str, float]
+) -> dict[str, Any]:
     """What the server's outbox says (the operator CLI): statuses and attempts, and the
     latency measured from each row's `created_at` (taken inside the PAID transaction, after
     the write lock was acquired: only the commit itself follows)."""
     out = subprocess.run(
-        [sys.executable, "-m", "openseqr", "notifications", "list", "--limit", "10000",
-         "--json", "--database", database_url],
-        capture_output=True, text=True, timeout=120, env=env, cwd=REPO_ROOT, check=False)
+        [
+            sys.executable,
+            "-m",
+            "openseqr",
+            "notifications",
+            "list",
+            "--limit",
+            "10000",
+            "--json",
+            "--database",
+            database_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=REPO_ROOT,
+        check=False,
+    )
     if out.returncode != 0:
         return {"error": (out.stderr or out.stdout)[-500:]}
     rows = json.loads(out.stdout)
     statuses: dict[str, int] = {}
     attempts: dict[str, int] = {}
-    latencies = [(arrivals[row["invoice_reference"]]
-                  - dt.datetime.fromisoformat(row["created_at"]).timestamp()) * 1000
-                 for row in rows if row["invoice_reference"] in arrivals]
+    latencies = [
+        (
+            arrivals[row["invoice_reference"]]
+            - dt.datetime.fromisoformat(row["created_at"]).timestamp()
+        )
+        * 1000
+        for row in rows
+        if row["invoice_reference"] in arrivals
+    ]
     for row in rows:
         statuses[row["status"]] = statuses.get(row["status"], 0) + 1
         attempts[str(row["attempts"])] = attempts.get(str(row["attempts"]), 0) + 1
-    return {"rows": len(rows), "status": statuses, "attempts": attempts,
-            "latency_from_created_at_ms": {
-                "count": len(latencies), "p50": _r(pct(latencies, 50)),
-                "p95": _r(pct(latencies, 95)), "p99": _r(pct(latencies, 99)),
-                "max": _r(max(latencies) if latencies else None)}}
+    return {
+        "rows": len(rows),
+        "status": statuses,
+        "attempts": attempts,
+        "latency_from_created_at_ms": {
+            "count": len(latencies),
+            "p50": _r(pct(latencies, 50)),
+            "p95": _r(pct(latencies, 95)),
+            "p99": _r(pct(latencies, 99)),
+            "max": _r(max(latencies) if latencies else None),
+        },
+    }
 
 
 def _r(v: float | None) -> float | None:
@@ -464,23 +526,41 @@ def _r(v: float | None) -> float | None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description="Notification latency after the PAID commit under payment load "
-        "(127.0.0.1 only).", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        "(127.0.0.1 only).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("--rate", type=float, default=100.0, help="payments per second")
     p.add_argument("--duration", type=float, default=20.0, help="measured seconds of load")
-    p.add_argument("--warmup", type=float, default=2.0,
-                   help="seconds of load before the measurement (not counted)")
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=2.0,
+        help="seconds of load before the measurement (not counted)",
+    )
     p.add_argument("--concurrency", type=int, default=64, help="payments in flight at most")
-    p.add_argument("--database", default=None,
-                   help="database URL for the server (default: a fresh SQLite file in the "
-                   "workdir); PostgreSQL: give an empty database")
-    p.add_argument("--workers", type=int, default=1,
-                   help="server processes (`openseqr serve --workers`)")
-    p.add_argument("--workdir", type=Path, default=RESULTS_DIR,
-                   help="where the throwaway database and log go (a real disk, not tmpfs)")
+    p.add_argument(
+        "--database",
+        default=None,
+        help="database URL for the server (default: a fresh SQLite file in the "
+        "workdir); PostgreSQL: give an empty database",
+    )
+    p.add_argument(
+        "--workers", type=int, default=1, help="server processes (`openseqr serve --workers`)"
+    )
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        default=RESULTS_DIR,
+        help="where the throwaway database and log go (a real disk, not tmpfs)",
+    )
     p.add_argument("--p99-ms", type=float, default=50.0, help="pass threshold for p99")
     p.add_argument("--min-rate", type=float, default=95.0, help="pass threshold, payments/s")
-    p.add_argument("--drain", type=float, default=15.0,
-                   help="seconds to wait for the last payments and notifications")
+    p.add_argument(
+        "--drain",
+        type=float,
+        default=15.0,
+        help="seconds to wait for the last payments and notifications",
+    )
     p.add_argument("--output", type=Path, help="JSON results file")
     p.add_argument("--keep", action="store_true", help="keep the database and server log")
     args = p.parse_args(argv)
@@ -505,12 +585,27 @@ def main(argv: list[str] | None = None) -> int:
     machine.pop("wrk", None)
     database = args.database or f"sqlite:///{workdir / 'notify.db'}"
     port = bench_run.free_port()
-    argv_server = [sys.executable, "-m", "openseqr", "serve", "--host", HOST, "--port",
-                   str(port), "--database", database, "--workers", str(args.workers)]
+    argv_server = [
+        sys.executable,
+        "-m",
+        "openseqr",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--database",
+        database,
+        "--workers",
+        str(args.workers),
+    ]
     env = {**os.environ, "OPENSEQR_DATA_DIR": str(workdir / "data")}
     os.environ["OPENSEQR_DATA_DIR"] = env["OPENSEQR_DATA_DIR"]  # Target inherits os.environ
-    print(f"notify bench: {args.rate:g} payments/s for {args.duration:g} s "
-          f"(+{args.warmup:g} s warm-up), database {database.split('@')[-1]}", flush=True)
+    print(
+        f"notify bench: {args.rate:g} payments/s for {args.duration:g} s "
+        f"(+{args.warmup:g} s warm-up), database {database.split('@')[-1]}",
+        flush=True,
+    )
     try:
         with bench_run.Target("server", argv_server, port, "", workdir / "server.log") as srv:
             assert srv.proc is not None
@@ -528,19 +623,29 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     lat = results["latency_ms"]
-    ok = (lat["p99"] is not None and lat["p99"] <= args.p99_ms
-          and results["achieved_rate_per_s"] >= args.min_rate
-          and not results["failed_payments"] and not results["missing_notifications"])
+    ok = (
+        lat["p99"] is not None
+        and lat["p99"] <= args.p99_ms
+        and results["achieved_rate_per_s"] >= args.min_rate
+        and not results["failed_payments"]
+        and not results["missing_notifications"]
+    )
     report = {
         "started_utc": started.isoformat(timespec="seconds"),
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
-        "settings": {"rate": args.rate, "workers": args.workers, "duration_s": args.duration,
-                     "warmup_s": args.warmup,
-                     "concurrency": args.concurrency,
-                     "database": "sqlite (synchronous=FULL)" if args.database is None
-                     else database.split("://")[0],
-                     "customers": [c[0] for c in CUSTOMERS], "amount": "1.00 SEK",
-                     "targets": {"p99_ms": args.p99_ms, "min_rate_per_s": args.min_rate}},
+        "settings": {
+            "rate": args.rate,
+            "workers": args.workers,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "concurrency": args.concurrency,
+            "database": "sqlite (synchronous=FULL)"
+            if args.database is None
+            else database.split("://")[0],
+            "customers": [c[0] for c in CUSTOMERS],
+            "amount": "1.00 SEK",
+            "targets": {"p99_ms": args.p99_ms, "min_rate_per_s": args.min_rate},
+        },
         "machine": machine,
         "results": results,
         "outbox": outbox,
@@ -552,21 +657,31 @@ def main(argv: list[str] | None = None) -> int:
     m = machine
     print(f"machine: {m['nproc']} cores, {m['cpu_model']}, load {m['load_average_1_5_15']}")
     print(f"CPU (share of one core): {results['cpu_share_of_one_core']}")
-    print(f"payments: {results['paid']}/{results['scheduled']} PAID, "
-          f"{results['achieved_rate_per_s']}/s achieved, {results['failed_payments']} failed "
-          f"{results['payment_errors'] or ''}")
-    print(f"notifications: {results['notified']} arrived, {results['missing_notifications']} "
-          f"missing, {results['duplicate_notifications']} duplicates; acks PAID "
-          f"{results['acks_paid']}, not PAID {results['acks_not_paid']}; outbox "
-          f"{ {k: v for k, v in outbox.items() if k != 'latency_from_created_at_ms'} }")
+    print(
+        f"payments: {results['paid']}/{results['scheduled']} PAID, "
+        f"{results['achieved_rate_per_s']}/s achieved, {results['failed_payments']} failed "
+        f"{results['payment_errors'] or ''}"
+    )
+    print(
+        f"notifications: {results['notified']} arrived, {results['missing_notifications']} "
+        f"missing, {results['duplicate_notifications']} duplicates; acks PAID "
+        f"{results['acks_paid']}, not PAID {results['acks_not_paid']}; outbox "
+        f"{ {k: v for k, v in outbox.items() if k != 'latency_from_created_at_ms'} }"
+    )
     olat = outbox.get("latency_from_created_at_ms") or {}
-    print(f"latency from the outbox row's created_at (ms): p50 {olat.get('p50')}  p95 "
-          f"{olat.get('p95')}  p99 {olat.get('p99')}  max {olat.get('max')}")
-    print(f"latency after PAID (ms): p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  "
-          f"max {lat['max']}  (pay flow p50 {results['pay_flow_ms']['p50']} ms, start lag p99 "
-          f"{results['start_lag_ms']['p99']} ms)")
-    print(f"{'PASS' if ok else 'FAIL'}: p99 ≤ {args.p99_ms:g} ms and ≥ {args.min_rate:g}/s "
-          f"without failures\nresults: {out}")
+    print(
+        f"latency from the outbox row's created_at (ms): p50 {olat.get('p50')}  p95 "
+        f"{olat.get('p95')}  p99 {olat.get('p99')}  max {olat.get('max')}"
+    )
+    print(
+        f"latency after PAID (ms): p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  "
+        f"max {lat['max']}  (pay flow p50 {results['pay_flow_ms']['p50']} ms, start lag p99 "
+        f"{results['start_lag_ms']['p99']} ms)"
+    )
+    print(
+        f"{'PASS' if ok else 'FAIL'}: p99 ≤ {args.p99_ms:g} ms and ≥ {args.min_rate:g}/s "
+        f"without failures\nresults: {out}"
+    )
     return 0 if ok else 1
 
 

@@ -564,8 +564,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--path", default=DEFAULT_PATH, help="SOAP endpoint path on both targets")
     p.add_argument("--duration", type=float, default=10.0, help="seconds of load per operation")
-    p.add_argument("--rounds", type=int, default=3,
-                   help="alternating floor/server rounds; the median ratio is reported")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternating floor/server rounds; the median ratio is reported",
+    )
     p.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load first")
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--threads", type=int, default=1, help="wrk threads")
@@ -610,8 +614,14 @@ def main(argv: list[str] | None = None) -> int:
             rdir.mkdir()
             floor_port = free_port()
             floor_cmd = [
-                sys.executable, str(BENCH_DIR / "floor_app.py"), "--db", str(rdir / "floor.db"),
-                "--host", HOST, "--port", str(floor_port),
+                sys.executable,
+                str(BENCH_DIR / "floor_app.py"),
+                "--db",
+                str(rdir / "floor.db"),
+                "--host",
+                HOST,
+                "--port",
+                str(floor_port),
             ]
             floor = bench_target(
                 Target("floor", floor_cmd, floor_port, args.path, rdir / "floor.log"), args, rdir
@@ -620,12 +630,16 @@ def main(argv: list[str] | None = None) -> int:
             if not args.only_floor:
                 port = free_port()
                 server_cmd = args.server_cmd.format(
-                    bindir=Path(sys.executable).parent, python=sys.executable, host=HOST,
-                    port=port, workdir=rdir,
+                    bindir=Path(sys.executable).parent,
+                    python=sys.executable,
+                    host=HOST,
+                    port=port,
+                    workdir=rdir,
                 )
                 server = bench_target(
                     Target("server", shlex.split(server_cmd), port, args.path, rdir / "server.log"),
-                    args, rdir,
+                    args,
+                    rdir,
                 )
             rounds.append((floor, server))
     finally:
@@ -644,14 +658,18 @@ def main(argv: list[str] | None = None) -> int:
     chosen = {op: next(r for r in rounds if round_ratio(r, op) == median[op]) for op in OPERATIONS}
     first_floor, first_server = rounds[0]
     floor = TargetResult(
-        "floor", first_floor.command, first_floor.url,
+        "floor",
+        first_floor.command,
+        first_floor.url,
         ops={op: chosen[op][0].ops[op] for op in OPERATIONS if op in chosen[op][0].ops},
     )
     server = None
     if not args.only_floor:
         assert first_server is not None
         server = TargetResult(
-            "server", first_server.command, first_server.url,
+            "server",
+            first_server.command,
+            first_server.url,
             ops={op: chosen[op][1].ops[op] for op in OPERATIONS if chosen[op][1]},  # type: ignore[union-attr]
         )
     table = markdown_table(floor, server)

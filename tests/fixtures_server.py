@@ -33,8 +33,11 @@ class RunningServer:
 
     def soap(self, body: bytes | str, path: str = SOAP_PATH) -> httpx.Response:
         data = body.encode() if isinstance(body, str) else body
-        return self.client.post(path, content=data, headers={"Content-Type": "text/xml; charset=utf-8",
-                                                             "SOAPAction": '""'})
+        return self.client.post(
+            path,
+            content=data,
+            headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
+        )
 
     def app(self, method: str, path: str, **kw: object) -> httpx.Response:
         return self.client.request(method, "/api/app/v1" + path, **kw)  # type: ignore[arg-type]
@@ -54,7 +57,10 @@ class RunningServer:
 
 
 def start_server(
-    database_url: str, workdir: Path, *, extra_env: dict[str, str] | None = None,
+    database_url: str,
+    workdir: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
 ) -> RunningServer:
     port = free_port()
@@ -62,14 +68,29 @@ def start_server(
     log_path = workdir / f"server-{port}.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "openseqr", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--database", database_url, *args],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "openseqr",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--database",
+            database_url,
+            *args,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/health", timeout=30, process=process)
     except Exception:
         process.kill()
-        raise RuntimeError("server did not start:\n" + log_path.read_text(errors="replace"))
+        raise RuntimeError(
+            "server did not start:\n" + log_path.read_text(errors="replace")
+        ) from None
     return RunningServer(url, database_url, process, log_path)

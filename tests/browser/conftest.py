@@ -31,9 +31,15 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 DOCS = ROOT / "docs" / "screenshots"
 TO_DOCS = os.environ.get("OPENSEQR_SCREENSHOTS_TO_DOCS", "") == "1"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 MOBILE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -41,8 +47,11 @@ DESKTOP = {"width": 1280, "height": 800}
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     workdir = tmp_path_factory.mktemp("browser")
-    server = start_server(f"sqlite:///{workdir / 'wallet.sqlite3'}", workdir,
-                          extra_env={"OPENSEQR_ACK_WINDOW_SECONDS": "0"})
+    server = start_server(
+        f"sqlite:///{workdir / 'wallet.sqlite3'}",
+        workdir,
+        extra_env={"OPENSEQR_ACK_WINDOW_SECONDS": "0"},
+    )
     try:
         yield server
     finally:
@@ -60,12 +69,28 @@ def es(srv: RunningServer) -> Iterator[EsService]:
     with EsThread(EsService(srv.url)) as service:
         for mode in ("form", "link", "location"):
             urls = service.urls(mode)
-            result = CliRunner().invoke(main, [
-                "service", "add", f"PARK_{mode.upper()}", "--name", "Test parking",
-                "--terminal", TERMINAL_ID, "--order-url", urls["order"],
-                "--success-url", urls["success"], "--failure-url", urls["failure"],
-                "--cancel-url", urls["cancel"], "--database", srv.database_url,
-            ])
+            result = CliRunner().invoke(
+                main,
+                [
+                    "service",
+                    "add",
+                    f"PARK_{mode.upper()}",
+                    "--name",
+                    "Test parking",
+                    "--terminal",
+                    TERMINAL_ID,
+                    "--order-url",
+                    urls["order"],
+                    "--success-url",
+                    urls["success"],
+                    "--failure-url",
+                    urls["failure"],
+                    "--cancel-url",
+                    urls["cancel"],
+                    "--database",
+                    srv.database_url,
+                ],
+            )
             assert result.exit_code == 0, result.output
         yield service
 
@@ -79,8 +104,7 @@ def playwright(chromium_path: str) -> Iterator[Any]:
 
 def launch(playwright: Any, chromium_path: str, *extra: str) -> Any:
     """Debian's Chromium, never a downloaded one (see docs: machine notes)."""
-    return playwright.chromium.launch(executable_path=chromium_path,
-                                      args=[*CHROMIUM_ARGS, *extra])
+    return playwright.chromium.launch(executable_path=chromium_path, args=[*CHROMIUM_ARGS, *extra])
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +164,9 @@ def check_layout(page: Any) -> None:
 
 @pytest.fixture
 def wallet(browser: Any, srv: RunningServer, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(viewport=MOBILE, device_scale_factor=1, locale="sv-SE",
-                                  timezone_id="Europe/Stockholm")
+    context = browser.new_context(
+        viewport=MOBILE, device_scale_factor=1, locale="sv-SE", timezone_id="Europe/Stockholm"
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -48,13 +48,16 @@ button,.btn.pay{background:#c75000;color:#fff;border:0;font-weight:700}
 
 
 def _page(seqr_url: str, title: str, body: str, script: str = "") -> HTMLResponse:
-    return HTMLResponse(f"""<!doctype html>
+    return HTMLResponse(
+        f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{STYLE}</style>
 <script src="{html.escape(seqr_url)}/app/static/seqr-bridge.js"></script>
 </head><body><header>Test parking</header><main>{body}</main>
-<script>{script}</script></body></html>""", headers={"Cache-Control": "no-store"})
+<script>{script}</script></body></html>""",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 LEAVE = '<a class="btn leave" id="leave" href="SEQR-ACTION://WIZARD/CANCEL">Leave</a>'
@@ -73,8 +76,12 @@ class EsService:
         self.client = SeqrClient(self.seqr_url, TERMINAL_ID, TERMINAL_PASSWORD, timeout=15)
 
     def urls(self, mode: str) -> dict[str, str]:
-        return {"order": f"{self.url}/order?mode={mode}", "success": f"{self.url}/success",
-                "failure": f"{self.url}/failure", "cancel": f"{self.url}/cancel"}
+        return {
+            "order": f"{self.url}/order?mode={mode}",
+            "success": f"{self.url}/success",
+            "failure": f"{self.url}/failure",
+            "cancel": f"{self.url}/cancel",
+        }
 
     # -- backend -----------------------------------------------------------------------------
     def create_order(self, token: str, hours: int) -> dict[str, str]:
@@ -82,10 +89,14 @@ class EsService:
         self.sessions.append(info)
         price = Decimal(15) * hours
         sent = self.client.send_invoice(
-            price, "SEK", title=f"Parking zone {info.get('zone', '?')}, {hours} h",
+            price,
+            "SEK",
+            title=f"Parking zone {info.get('zone', '?')}, {hours} h",
             rows=[InvoiceRow(f"Parking {hours} h", quantity=hours, unit_price=Decimal(15))],
             client_invoice_id=f"park-{len(self.invoices) + 1}",
-            notification_url=f"{self.url}/notify", footer="Ticket code: on this receipt.")
+            notification_url=f"{self.url}/notify",
+            footer="Ticket code: on this receipt.",
+        )
         self.invoices.append(sent.reference)
         return {"trigger": sent.deep_link, "invoiceReference": sent.reference}
 
@@ -103,8 +114,10 @@ class EsService:
     <option value="2" selected>2 hours &ndash; 30 kr</option></select>
   <button type="submit" id="pay">Pay with SEQR</button>
 </form>{LEAVE}<p class="muted" id="token"></p>"""
-                script = ("document.getElementById('token').textContent='Session '+SEQR.token();"
-                          "document.querySelector('form').token.value=SEQR.token();")
+                script = (
+                    "document.getElementById('token').textContent='Session '+SEQR.token();"
+                    "document.querySelector('form').token.value=SEQR.token();"
+                )
                 return _page(seqr, "Order", body, script)
             body = f"""<h1>Zone 5 &middot; City centre</h1>
 <p>1 hour &ndash; 15 kr</p><button type="button" id="order">Order 1 hour</button>
@@ -129,7 +142,8 @@ document.getElementById('order').onclick = function () {
             form = await request.form()
             try:
                 result = await run_in_threadpool(
-                    self.create_order, str(form.get("token", "")), int(str(form.get("hours", 1))))
+                    self.create_order, str(form.get("token", "")), int(str(form.get("hours", 1)))
+                )
             except SeqrError as exc:
                 return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, 409)
             return JSONResponse(result)
@@ -163,20 +177,28 @@ fetch('/api/status?ref=' + encodeURIComponent(f.reference)).then(function (r) { 
 
         async def ending(request: Request) -> Response:
             what = request.url.path.strip("/")
-            body = (f"<h1 id='ending'>{'Payment failed' if what == 'failure' else 'Cancelled'}</h1>"
-                    f"<p class='muted' id='frag'></p>{LEAVE}")
+            body = (
+                f"<h1 id='ending'>{'Payment failed' if what == 'failure' else 'Cancelled'}</h1>"
+                f"<p class='muted' id='frag'></p>{LEAVE}"
+            )
             script = "document.getElementById('frag').textContent='Session '+SEQR.token();"
             return _page(seqr, what, body, script)
 
         async def probe(request: Request) -> Response:
             return Response("ok")
 
-        return Starlette(routes=[
-            Route("/order", order), Route("/api/order", api_order, methods=["POST"]),
-            Route("/api/status", status), Route("/notify", notify, methods=["GET", "POST"]),
-            Route("/success", success), Route("/failure", ending), Route("/cancel", ending),
-            Route("/probe", probe),
-        ])
+        return Starlette(
+            routes=[
+                Route("/order", order),
+                Route("/api/order", api_order, methods=["POST"]),
+                Route("/api/status", status),
+                Route("/notify", notify, methods=["GET", "POST"]),
+                Route("/success", success),
+                Route("/failure", ending),
+                Route("/cancel", ending),
+                Route("/probe", probe),
+            ]
+        )
 
 
 class EsThread:
@@ -186,8 +208,14 @@ class EsThread:
         self.service = service
         self.port = free_port()
         service.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(service.app(), host="127.0.0.1", port=self.port,
-                                log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            service.app(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -24,10 +24,26 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     ports = {name: free_port() for name in ("server", "parking", "webshop", "pos")}
     log = (data / "demo.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "openseqr", "demo", "--port", str(ports["server"]),
-         "--parking-port", str(ports["parking"]), "--webshop-port", str(ports["webshop"]),
-         "--pos-port", str(ports["pos"]), "--data-dir", str(data), "--no-qr"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "openseqr",
+            "demo",
+            "--port",
+            str(ports["server"]),
+            "--parking-port",
+            str(ports["parking"]),
+            "--webshop-port",
+            str(ports["webshop"]),
+            "--pos-port",
+            str(ports["pos"]),
+            "--data-dir",
+            str(data),
+            "--no-qr",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ},
     )
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     try:

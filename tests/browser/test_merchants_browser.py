@@ -107,8 +107,9 @@ def page_errors() -> list[str]:
 
 
 def new_page(browser: Any, errors: list[str], **kw: Any) -> Any:
-    context = browser.new_context(device_scale_factor=1, locale="sv-SE",
-                                  timezone_id="Europe/Stockholm", **kw)
+    context = browser.new_context(
+        device_scale_factor=1, locale="sv-SE", timezone_id="Europe/Stockholm", **kw
+    )
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return page
@@ -118,8 +119,9 @@ def has_wallet(srv: RunningServer) -> bool:
     return httpx.get(srv.url + "/app", timeout=10).status_code == 200
 
 
-def customer_pays(browser: Any, srv: RunningServer, code: str, shots: Shots,
-                  errors: list[str]) -> str:
+def customer_pays(
+    browser: Any, srv: RunningServer, code: str, shots: Shots, errors: list[str]
+) -> str:
     """The customer's phone: the browser wallet at 360x640 (pasting the code it would scan),
     or the app API when this server has no browser wallet. Returns the invoice reference."""
     if not has_wallet(srv):
@@ -151,11 +153,16 @@ def customer_pays(browser: Any, srv: RunningServer, code: str, shots: Shots,
 # -------------------------------------------------------------------------- webshop
 
 
-def test_webshop_desktop_qr_paid_by_wallet(browser: Any, srv: RunningServer, shots: Shots,
-                                           merchants: Callable[..., RunningMerchant],
-                                           page_errors: list[str]) -> None:
-    shop = merchants("webshop", "--seqr-url", srv.url, "--terminal", TERMINAL_ID, "--password",
-                     TERMINAL_PASSWORD)
+def test_webshop_desktop_qr_paid_by_wallet(
+    browser: Any,
+    srv: RunningServer,
+    shots: Shots,
+    merchants: Callable[..., RunningMerchant],
+    page_errors: list[str],
+) -> None:
+    shop = merchants(
+        "webshop", "--seqr-url", srv.url, "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD
+    )
     page = new_page(browser, page_errors, viewport=DESKTOP)
     page.goto(shop.url + "/")
     shots(page, "catalogue")
@@ -184,13 +191,19 @@ def test_webshop_desktop_qr_paid_by_wallet(browser: Any, srv: RunningServer, sho
     assert not page_errors, page_errors
 
 
-def test_webshop_mobile_deep_link_and_back_url(browser: Any, srv: RunningServer, shots: Shots,
-                                               merchants: Callable[..., RunningMerchant],
-                                               page_errors: list[str]) -> None:
-    shop = merchants("webshop", "--seqr-url", srv.url, "--terminal", TERMINAL_ID, "--password",
-                     TERMINAL_PASSWORD)
-    page = new_page(browser, page_errors, viewport=MOBILE, user_agent=PHONE_UA, is_mobile=True,
-                    has_touch=True)
+def test_webshop_mobile_deep_link_and_back_url(
+    browser: Any,
+    srv: RunningServer,
+    shots: Shots,
+    merchants: Callable[..., RunningMerchant],
+    page_errors: list[str],
+) -> None:
+    shop = merchants(
+        "webshop", "--seqr-url", srv.url, "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD
+    )
+    page = new_page(
+        browser, page_errors, viewport=MOBILE, user_agent=PHONE_UA, is_mobile=True, has_touch=True
+    )
     page.goto(shop.url + "/")
     shots(page, "catalogue")
     page.click("form[data-sku='T-CHILD'] button")
@@ -219,11 +232,16 @@ def test_webshop_mobile_deep_link_and_back_url(browser: Any, srv: RunningServer,
 # -------------------------------------------------------------------------- point of sale
 
 
-def test_pos_setup_sale_receipt_and_close_day(browser: Any, srv: RunningServer, shots: Shots,
-                                              merchants: Callable[..., RunningMerchant],
-                                              page_errors: list[str]) -> None:
-    till = merchants("pos", "--seqr-url", srv.url, "--reseller", "public_test_shop",
-                     "--reseller-user", "9900")
+def test_pos_setup_sale_receipt_and_close_day(
+    browser: Any,
+    srv: RunningServer,
+    shots: Shots,
+    merchants: Callable[..., RunningMerchant],
+    page_errors: list[str],
+) -> None:
+    till = merchants(
+        "pos", "--seqr-url", srv.url, "--reseller", "public_test_shop", "--reseller-user", "9900"
+    )
     seqr_id = "kronanbrowser" + re.sub(r"\D", "", till.url)[-5:]
     page = new_page(browser, page_errors, viewport=DESKTOP)
     page.goto(till.url + "/")
@@ -256,8 +274,9 @@ def test_pos_setup_sale_receipt_and_close_day(browser: Any, srv: RunningServer, 
     assert page.inner_text("#tender") == "SEQR payment"
     ers = page.inner_text("#ers-reference")
     assert re.fullmatch(r"\d{25}", ers)
-    page.wait_for_function("document.getElementById('receipt-state').textContent.includes('sent')",
-                           timeout=10000)
+    page.wait_for_function(
+        "document.getElementById('receipt-state').textContent.includes('sent')", timeout=10000
+    )
     shots(page, "receipt")
     page.fill("#refund-form input[name=amount]", "29.50")
     page.click("#refund")

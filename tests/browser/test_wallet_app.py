@@ -31,25 +31,35 @@ from tests.fixtures_server import RunningServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ALICE, BOB, CAROL, DAVE = ("46700000001", "1111"), ("46700000002", "2222"), \
-    ("46700000003", "3333"), ("46700000004", "4444")
+ALICE, BOB, CAROL, DAVE = (
+    ("46700000001", "1111"),
+    ("46700000002", "2222"),
+    ("46700000003", "3333"),
+    ("46700000004", "4444"),
+)
 
 
 def coffee(merchant: SeqrClient, amount: str = "54.00") -> Any:
     return merchant.send_invoice(
-        Decimal(amount), "SEK", title="Coffee and a bun",
-        rows=[InvoiceRow("Caffè latte", quantity=1, unit_price=Decimal("39.00")),
-              InvoiceRow("Cinnamon bun", quantity=1,
-                         unit_price=Decimal(amount) - Decimal("39.00"))],
-        client_invoice_id="cafe-1", footer="Thank you for your visit!\nOrg.nr 556000-0000")
+        Decimal(amount),
+        "SEK",
+        title="Coffee and a bun",
+        rows=[
+            InvoiceRow("Caffè latte", quantity=1, unit_price=Decimal("39.00")),
+            InvoiceRow("Cinnamon bun", quantity=1, unit_price=Decimal(amount) - Decimal("39.00")),
+        ],
+        client_invoice_id="cafe-1",
+        footer="Thank you for your visit!\nOrg.nr 556000-0000",
+    )
 
 
 def visible(page: Any, screen: str) -> None:
     page.wait_for_selector(f"#screen-{screen}:not([hidden])")
 
 
-def test_sign_in_shows_balances_and_history(wallet: Any, shots: Shots,
-                                            merchant: SeqrClient) -> None:
+def test_sign_in_shows_balances_and_history(
+    wallet: Any, shots: Shots, merchant: SeqrClient
+) -> None:
     shots("sign-in", doc="signin")
     wallet.click("button.demo[data-msisdn='46700000001']")
     visible(wallet, "pin")
@@ -85,8 +95,9 @@ def test_wrong_pin_at_sign_in_shows_tries_left(wallet: Any, shots: Shots) -> Non
     assert wallet.inner_text("#history-empty") == "No payments yet."
 
 
-def test_paste_invoice_code_pay_and_receipt(wallet: Any, shots: Shots,
-                                            merchant: SeqrClient) -> None:
+def test_paste_invoice_code_pay_and_receipt(
+    wallet: Any, shots: Shots, merchant: SeqrClient
+) -> None:
     sent = coffee(merchant)
     sign_in(wallet, *ALICE)
     open_code(wallet, sent.qr_code)
@@ -109,9 +120,11 @@ def test_paste_invoice_code_pay_and_receipt(wallet: Any, shots: Shots,
     assert wallet.inner_text("#rc-ers") == status.ers_reference
     shots("paid")
     # The merchant uploads a receipt document (submitPaymentReceipt): the app shows it.
-    merchant.submit_payment_receipt(status.ers_reference, "KVITTO\nCaffè latte   39.00\n"
-                                    "Cinnamon bun  15.00\nTotal         54.00 SEK",
-                                    mime_type="text/plain")
+    merchant.submit_payment_receipt(
+        status.ers_reference,
+        "KVITTO\nCaffè latte   39.00\nCinnamon bun  15.00\nTotal         54.00 SEK",
+        mime_type="text/plain",
+    )
     wallet.wait_for_selector("#rc-docs .doc pre", timeout=15000)
     assert "KVITTO" in wallet.inner_text("#rc-docs")
     wallet.locator("#rc-docs").scroll_into_view_if_needed()
@@ -126,8 +139,9 @@ def test_paste_invoice_code_pay_and_receipt(wallet: Any, shots: Shots,
     shots("receipt-from-history")
 
 
-def test_upload_qr_image_is_decoded(wallet: Any, shots: Shots, srv: RunningServer,
-                                    merchant: SeqrClient, tmp_path: Path) -> None:
+def test_upload_qr_image_is_decoded(
+    wallet: Any, shots: Shots, srv: RunningServer, merchant: SeqrClient, tmp_path: Path
+) -> None:
     sent = coffee(merchant, "61.00")
     png = httpx.get(srv.url + "/qr.png", params={"code": sent.qr_code, "scale": 8})
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
@@ -147,8 +161,9 @@ def test_upload_qr_image_is_decoded(wallet: Any, shots: Shots, srv: RunningServe
     visible(wallet, "result")
     wallet.click("#result-ok")
     wallet.click("#open-scan")
-    wallet.set_input_files("#scan-file", files=[{"name": "x.png", "mimeType": "image/png",
-                                                 "buffer": _blank_png()}])
+    wallet.set_input_files(
+        "#scan-file", files=[{"name": "x.png", "mimeType": "image/png", "buffer": _blank_png()}]
+    )
     wallet.wait_for_selector("#scan-error:has-text('No QR code found')")
     shots("no-code")
 
@@ -158,11 +173,20 @@ def _blank_png() -> bytes:
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     raw = b"".join(b"\x00" + b"\xff" * 40 for _ in range(40))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40, 40, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 40, 40, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_wrong_pin_then_right_pin(wallet: Any, shots: Shots, merchant: SeqrClient) -> None:
@@ -226,8 +250,9 @@ def test_invalid_code_message(wallet: Any, shots: Shots) -> None:
 
 
 @pytest.mark.parametrize("mode", ["form", "link", "location"])
-def test_external_service_pays_inside_the_wallet(wallet: Any, shots: Shots, es: EsService,
-                                                 mode: str) -> None:
+def test_external_service_pays_inside_the_wallet(
+    wallet: Any, shots: Shots, es: EsService, mode: str
+) -> None:
     sign_in(wallet, *ALICE)
     open_code(wallet, f"HTTP://SEQR.SE/000/PARK_{mode.upper()}?zone=5")
     visible(wallet, "service")
@@ -269,8 +294,9 @@ def test_external_service_pays_inside_the_wallet(wallet: Any, shots: Shots, es: 
     visible(wallet, "home")
 
 
-def test_external_service_customer_cancel_opens_cancel_url(wallet: Any, shots: Shots,
-                                                           es: EsService) -> None:
+def test_external_service_customer_cancel_opens_cancel_url(
+    wallet: Any, shots: Shots, es: EsService
+) -> None:
     sign_in(wallet, *BOB)
     open_code(wallet, "HTTP://SEQR.SE/000/PARK_FORM?zone=7")
     frame = wallet.frame_locator("iframe[data-testid=service-frame]")
@@ -286,8 +312,9 @@ def test_external_service_customer_cancel_opens_cancel_url(wallet: Any, shots: S
     assert es.client.get_payment_status(reference).status.value == "CANCELED"
 
 
-def test_external_service_failure_opens_failure_url(wallet: Any, shots: Shots,
-                                                    es: EsService) -> None:
+def test_external_service_failure_opens_failure_url(
+    wallet: Any, shots: Shots, es: EsService
+) -> None:
     sign_in(wallet, *DAVE)
     open_code(wallet, "HTTP://SEQR.SE/000/PARK_FORM?zone=1")
     frame = wallet.frame_locator("iframe[data-testid=service-frame]")
@@ -322,8 +349,9 @@ def test_wizard_cancel_leaves_the_service(wallet: Any, shots: Shots, es: EsServi
     assert int(info.value.code) == 61
 
 
-def test_desktop_layout(browser: Any, srv: RunningServer, merchant: SeqrClient,
-                        request: pytest.FixtureRequest) -> None:
+def test_desktop_layout(
+    browser: Any, srv: RunningServer, merchant: SeqrClient, request: pytest.FixtureRequest
+) -> None:
     context = browser.new_context(viewport=DESKTOP, locale="sv-SE")
     page = context.new_page()
     try:
@@ -344,8 +372,13 @@ def test_desktop_layout(browser: Any, srv: RunningServer, merchant: SeqrClient,
 
 
 @pytest.mark.parametrize("size", [(320, 480), (800, 1280)])
-def test_small_and_large_phones(browser: Any, srv: RunningServer, merchant: SeqrClient,
-                                size: tuple[int, int], request: pytest.FixtureRequest) -> None:
+def test_small_and_large_phones(
+    browser: Any,
+    srv: RunningServer,
+    merchant: SeqrClient,
+    size: tuple[int, int],
+    request: pytest.FixtureRequest,
+) -> None:
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
     try:
@@ -386,7 +419,7 @@ def _qr_y4m(content: str, path: Path, width: int = 640, height: int = 480) -> No
             if dark & 1:
                 for dy in range(scale):
                     start = (y0 + (r + border) * scale + dy) * width + x0 + (c + border) * scale
-                    plane[start:start + scale] = b"\x10" * scale  # black (Y=16)
+                    plane[start : start + scale] = b"\x10" * scale  # black (Y=16)
     chroma = b"\x80" * (width // 2 * height // 2 * 2)
     with path.open("wb") as f:
         f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
@@ -394,14 +427,25 @@ def _qr_y4m(content: str, path: Path, width: int = 640, height: int = 480) -> No
             f.write(b"FRAME\n" + bytes(plane) + chroma)
 
 
-def test_camera_scan(playwright: Any, chromium_path: str, srv: RunningServer,
-                     merchant: SeqrClient, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_camera_scan(
+    playwright: Any,
+    chromium_path: str,
+    srv: RunningServer,
+    merchant: SeqrClient,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
     """getUserMedia with Chromium's fake camera showing an invoice QR: decoded with jsQR."""
     sent = coffee(merchant, "48.00")
     video = tmp_path / "qr.y4m"
     _qr_y4m(sent.qr_code, video)
-    b = launch(playwright, chromium_path, "--use-fake-device-for-media-stream",
-               "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}")
+    b = launch(
+        playwright,
+        chromium_path,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    )
     try:
         context = b.new_context(viewport=MOBILE)
         context.grant_permissions(["camera"], origin=srv.url)

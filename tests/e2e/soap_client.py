@@ -59,7 +59,8 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[RunningServer]:
     """Body of a module-scoped, backend-parametrised server fixture (``params=BACKENDS``)."""
@@ -81,37 +82,59 @@ def served(
 
 
 # -- merchant --------------------------------------------------------------------------------
-def terminal_context(terminal_id: str = TERMINAL_ID, password: str = TERMINAL_PASSWORD,
-                     **extra: Any) -> dict[str, Any]:
+def terminal_context(
+    terminal_id: str = TERMINAL_ID, password: str = TERMINAL_PASSWORD, **extra: Any
+) -> dict[str, Any]:
     """The context of payment.py: only clientRequestTimeout, principal and password."""
-    return {"clientRequestTimeout": 0,
-            "initiatorPrincipalId": {"id": terminal_id, "type": "TERMINALID"},
-            "password": password, **extra}
+    return {
+        "clientRequestTimeout": 0,
+        "initiatorPrincipalId": {"id": terminal_id, "type": "TERMINALID"},
+        "password": password,
+        **extra,
+    }
 
 
-def reseller_context(reseller_id: str = RESELLER_ID, user_id: str | None = RESELLER_USER,
-                     password: str = RESELLER_PASSWORD, **extra: Any) -> dict[str, Any]:
+def reseller_context(
+    reseller_id: str = RESELLER_ID,
+    user_id: str | None = RESELLER_USER,
+    password: str = RESELLER_PASSWORD,
+    **extra: Any,
+) -> dict[str, Any]:
     principal: dict[str, Any] = {"id": reseller_id, "type": "RESELLERUSER"}
     if user_id is not None:
         principal["userId"] = user_id
-    return {"clientRequestTimeout": 0, "initiatorPrincipalId": principal,
-            "password": password, **extra}
+    return {
+        "clientRequestTimeout": 0,
+        "initiatorPrincipalId": principal,
+        "password": password,
+        **extra,
+    }
 
 
 def amount(value: str | Decimal | int, currency: str = "SEK") -> dict[str, Any]:
     return {"currency": currency, "value": Decimal(str(value))}
 
 
-def row(description: str, total: str | Decimal | int, quantity: str | int | None = None,
-        currency: str = "SEK", **extra: Any) -> dict[str, Any]:
+def row(
+    description: str,
+    total: str | Decimal | int,
+    quantity: str | int | None = None,
+    currency: str = "SEK",
+    **extra: Any,
+) -> dict[str, Any]:
     r: dict[str, Any] = {"itemDescription": description, "itemTotalAmount": amount(total, currency)}
     if quantity is not None:
         r["itemQuantity"] = Decimal(str(quantity))
     return {**r, **extra}
 
 
-def invoice(total: str | Decimal | int, *, rows: list[dict[str, Any]] | None = None,
-            currency: str = "SEK", **fields: Any) -> dict[str, Any]:
+def invoice(
+    total: str | Decimal | int,
+    *,
+    rows: list[dict[str, Any]] | None = None,
+    currency: str = "SEK",
+    **fields: Any,
+) -> dict[str, Any]:
     """An invoice dict for zeep; only what is given is sent (D-19: the server is lenient)."""
     inv: dict[str, Any] = dict(fields)
     if rows is not None:
@@ -139,8 +162,12 @@ def base32_password() -> str:
 class Merchant:
     """A zeep client built from the server's own WSDL; one context, switchable."""
 
-    def __init__(self, server: RunningServer, context: dict[str, Any] | None = None,
-                 client: zeep.Client | None = None) -> None:
+    def __init__(
+        self,
+        server: RunningServer,
+        context: dict[str, Any] | None = None,
+        client: zeep.Client | None = None,
+    ) -> None:
         self.server = server
         self.client = client or zeep.Client(server.url + SOAP_PATH + "?wsdl")
         self.context = context or terminal_context()
@@ -167,8 +194,9 @@ class Merchant:
             self.context, reference if reference is not None else SKIP, version
         )
 
-    def update_invoice(self, reference: str, inv: dict[str, Any],
-                       tokens: list[dict[str, Any]] | None = None) -> Any:
+    def update_invoice(
+        self, reference: str, inv: dict[str, Any], tokens: list[dict[str, Any]] | None = None
+    ) -> Any:
         if tokens:
             return self.service.updateInvoice(self.context, reference, inv, tokens)
         return self.service.updateInvoice(self.context, reference, inv)
@@ -205,7 +233,9 @@ class Merchant:
 
     def report(self, report_id: str, language: str | None = "en", **entries: str) -> Any:
         return self.service.executeReport(
-            self.context, report_id, language if language is not None else SKIP,
+            self.context,
+            report_id,
+            language if language is not None else SKIP,
             params(**entries) if entries else SKIP,
         )
 
@@ -346,14 +376,17 @@ class Wallet:
         return self.pay(reference, shown["version"])
 
     def cancel(self, reference: str) -> dict[str, Any]:
-        r = self.http.post(f"/invoices/{reference}/cancel",
-                           json={"msisdn": self.customer.msisdn, "pin": self.customer.pin})
+        r = self.http.post(
+            f"/invoices/{reference}/cancel",
+            json={"msisdn": self.customer.msisdn, "pin": self.customer.pin},
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
     def wallet(self) -> dict[str, Any]:
-        r = self.http.post("/wallet", json={"msisdn": self.customer.msisdn,
-                                             "pin": self.customer.pin})
+        r = self.http.post(
+            "/wallet", json={"msisdn": self.customer.msisdn, "pin": self.customer.pin}
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -377,4 +410,3 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10, interval: floa
 
 def unique_seqr_id(prefix: str = "openseqrtest") -> str:
     return prefix + secrets.token_hex(6)
-

@@ -56,8 +56,9 @@ PAST_WINDOW = ACK_WINDOW + 1
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def srv(request: pytest.FixtureRequest,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def srv(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
     yield from served(request, tmp_path_factory, {"OPENSEQR_ACK_WINDOW_SECONDS": str(ACK_WINDOW)})
 
 
@@ -74,8 +75,13 @@ def wallet(srv: RunningServer) -> Wallet:
 def grand_cinema(**fields: Any) -> dict[str, Any]:
     """payment.py's invoice: one row without quantity, 500 SEK, nothing else."""
     fields.setdefault("acknowledgmentMode", "NO_ACKNOWLEDGMENT")
-    return invoice("500", rows=[row("Movie Tickets", "500")], paymentMode="IMMEDIATE_DEBIT",
-                   title="Grand Cinema", **fields)
+    return invoice(
+        "500",
+        rows=[row("Movie Tickets", "500")],
+        paymentMode="IMMEDIATE_DEBIT",
+        title="Grand Cinema",
+        **fields,
+    )
 
 
 def send(merchant: Merchant, inv: dict[str, Any]) -> str:
@@ -88,8 +94,9 @@ def send(merchant: Merchant, inv: dict[str, Any]) -> str:
     return ref
 
 
-def payment_py(merchant: Merchant, wallet: Wallet, inv: dict[str, Any] | None = None,
-               app: Any = None) -> tuple[str, Poller]:
+def payment_py(
+    merchant: Merchant, wallet: Wallet, inv: dict[str, Any] | None = None, app: Any = None
+) -> tuple[str, Poller]:
     """AT-PY-1 steps 1-7: send, poll every second (no invoiceVersion) while the wallet acts."""
     ref = send(merchant, inv or grand_cinema())
     poller = Poller(merchant, ref, version_mode="none").start()
@@ -100,8 +107,7 @@ def payment_py(merchant: Merchant, wallet: Wallet, inv: dict[str, Any] | None = 
     return ref, poller
 
 
-def assert_paid(resp: Any, ref: str, terminal_id: str = TERMINAL_ID,
-                total: str = "500.00") -> str:
+def assert_paid(resp: Any, ref: str, terminal_id: str = TERMINAL_ID, total: str = "500.00") -> str:
     assert (resp.resultCode, resp.resultDescription, resp.status) == (0, "SUCCESS", "PAID")
     assert ERS_REFERENCE.fullmatch(resp.ersReference), resp.ersReference
     receipt = resp.receipt
@@ -147,11 +153,20 @@ def test_at_py_1_payment_py(srv: RunningServer, merchant: Merchant, wallet: Wall
     shop = merchant.using(reseller_context())
     period = shop.mark()
     assert period.resultCode == 0 and ERS_REFERENCE.fullmatch(period.transactionPeriodId)
-    doc = report_xml(shop.report("Reconciliation/STD_RECON_003.xml",
-                                 transactionPeriodId=period.transactionPeriodId))
+    doc = report_xml(
+        shop.report(
+            "Reconciliation/STD_RECON_003.xml", transactionPeriodId=period.transactionPeriodId
+        )
+    )
     mine = [r for r in report_rows(doc) if r["ErsReference"] == ers]
-    assert mine == [{"TerminalId": TERMINAL_ID, "CashierId": "NULL",
-                     "SalesAmount": "500.00000", "ErsReference": ers}]
+    assert mine == [
+        {
+            "TerminalId": TERMINAL_ID,
+            "CashierId": "NULL",
+            "SalesAmount": "500.00000",
+            "ErsReference": ers,
+        }
+    ]
 
 
 def test_at_py_1_without_status_poll_is_reversed(merchant: Merchant, wallet: Wallet) -> None:
@@ -244,10 +259,25 @@ def test_at_crs_cash_register_sample(merchant: Merchant, wallet: Wallet) -> None
     seqr_id = unique_seqr_id("crs")
     assert till.assign_seqr_id(seqr_id).resultCode == 0
 
-    ice_cream = row("Ice cream", "10", quantity=1, itemSKU="1233", itemEAN="59012341234567",
-                    itemUnit="EA", itemUnitPrice={"currency": "SEK", "value": Decimal("10")})
-    ref = send(till, invoice("10", rows=[ice_cream], cashierId="Bob", title="sample title",
-                             acknowledgmentMode="NO_ACKNOWLEDGMENT"))
+    ice_cream = row(
+        "Ice cream",
+        "10",
+        quantity=1,
+        itemSKU="1233",
+        itemEAN="59012341234567",
+        itemUnit="EA",
+        itemUnitPrice={"currency": "SEK", "value": Decimal("10")},
+    )
+    ref = send(
+        till,
+        invoice(
+            "10",
+            rows=[ice_cream],
+            cashierId="Bob",
+            title="sample title",
+            acknowledgmentMode="NO_ACKNOWLEDGMENT",
+        ),
+    )
     poller = Poller(till, ref, version_mode="zero").start()
     assert poller.wait_first().status == "ISSUED"
 
@@ -258,17 +288,25 @@ def test_at_crs_cash_register_sample(merchant: Merchant, wallet: Wallet) -> None
     final = poller.join()
     assert_paid(final, ref, reg.terminalId, "10.00")
     paid_row = final.receipt.invoice.invoiceRows.invoiceRow[0]
-    assert (paid_row.itemDescription, paid_row.itemSKU, paid_row.itemEAN, paid_row.itemUnit,
-            paid_row.itemQuantity, paid_row.itemUnitPrice.value) == (
-        "Ice cream", "1233", "59012341234567", "EA", Decimal("1"), Decimal("10.00"))
+    assert (
+        paid_row.itemDescription,
+        paid_row.itemSKU,
+        paid_row.itemEAN,
+        paid_row.itemUnit,
+        paid_row.itemQuantity,
+        paid_row.itemUnitPrice.value,
+    ) == ("Ice cream", "1233", "59012341234567", "EA", Decimal("1"), Decimal("10.00"))
     assert final.receipt.invoice.cashierId == "Bob"
 
 
 # -- AT-JAVA-1/2 ---------------------------------------------------------------------------------
 def java_context() -> dict[str, Any]:
-    return terminal_context(channel="WEBSERVICE", clientComment="test purchase",
-                            clientId="ers-extclientproxy",
-                            clientReference=str(int(time.time() * 1000)))
+    return terminal_context(
+        channel="WEBSERVICE",
+        clientComment="test purchase",
+        clientId="ers-extclientproxy",
+        clientReference=str(int(time.time() * 1000)),
+    )
 
 
 def test_at_java_1_payment_flow_sample(merchant: Merchant, wallet: Wallet) -> None:
@@ -289,8 +327,9 @@ def test_at_java_2_loyalty_sample(merchant: Merchant, wallet: Wallet, ack_mode: 
     java = merchant.using(java_context())
     frida = wallet.of(FRIDA)
     before = frida.balance()
-    ref = send(java, invoice("10.00", cashierId="Bob", title="sample title",
-                             acknowledgmentMode=ack_mode))
+    ref = send(
+        java, invoice("10.00", cashierId="Bob", title="sample title", acknowledgmentMode=ack_mode)
+    )
     seen: set[tuple[str, str]] = set()
     updates: list[Any] = []
 
@@ -300,14 +339,19 @@ def test_at_java_2_loyalty_sample(merchant: Merchant, wallet: Wallet, ack_mode: 
         for t in tokens:
             if (t.id, t.value) not in seen:
                 seen.add((t.id, t.value))
-                upd = java.update_invoice(ref, invoice("9.00", cashierId="Bob",
-                                                       title="sample title"))
+                upd = java.update_invoice(
+                    ref, invoice("9.00", cashierId="Bob", title="sample title")
+                )
                 assert upd.resultCode == 0, upd
                 updates.append(upd)
 
-    poller = Poller(java, ref, version_mode="previous",
-                    keep_polling=("ISSUED", "PENDING_ISSUER_ACKNOWLEDGE"),
-                    on_response=loyalty).start()
+    poller = Poller(
+        java,
+        ref,
+        version_mode="previous",
+        keep_polling=("ISSUED", "PENDING_ISSUER_ACKNOWLEDGE"),
+        on_response=loyalty,
+    ).start()
     assert poller.wait_first().status == "ISSUED"
 
     shown = frida.view(ref)  # scan: the customer is identified, the app waits for the amount
@@ -336,18 +380,23 @@ def test_at_java_2_loyalty_sample(merchant: Merchant, wallet: Wallet, ack_mode: 
 def test_optional_acknowledgment_without_tokens_is_not_blocked(
     merchant: Merchant, wallet: Wallet
 ) -> None:
-    ref, poller = payment_py(merchant, wallet,
-                             grand_cinema(acknowledgmentMode="OPTIONAL_ACKNOWLEDGMENT"))
+    ref, poller = payment_py(
+        merchant, wallet, grand_cinema(acknowledgmentMode="OPTIONAL_ACKNOWLEDGMENT")
+    )
     assert "PENDING_ISSUER_ACKNOWLEDGE" not in poller.statuses
     assert_paid(poller.responses[-1], ref)
 
 
 # -- reservation / preliminary amount (4.6) ------------------------------------------------------
 def reservation(timeout: int, total: str = "100") -> dict[str, Any]:
-    return invoice(total, rows=[row("Fuel, preliminary", total, quantity=1)],
-                   paymentMode="RESERVATION_REQUIRED_PRELIMINARY_AMOUNT",
-                   acknowledgmentMode="NO_ACKNOWLEDGMENT", title="Fuel station",
-                   commitReservationTimeout=timeout)
+    return invoice(
+        total,
+        rows=[row("Fuel, preliminary", total, quantity=1)],
+        paymentMode="RESERVATION_REQUIRED_PRELIMINARY_AMOUNT",
+        acknowledgmentMode="NO_ACKNOWLEDGMENT",
+        title="Fuel station",
+        commitReservationTimeout=timeout,
+    )
 
 
 def test_reservation_commit_with_final_amount(merchant: Merchant, wallet: Wallet) -> None:
@@ -416,9 +465,14 @@ class DemoShop:
                 ref = params.get("invoiceReference", [""])[0]
                 with shop.lock:
                     resp = shop.merchant.status(ref, 0)
-                body = json.dumps({"resultCode": resp.resultCode,
-                                   "resultDescription": resp.resultDescription,
-                                   "status": resp.status, "version": resp.version}).encode()
+                body = json.dumps(
+                    {
+                        "resultCode": resp.resultCode,
+                        "resultDescription": resp.resultDescription,
+                        "status": resp.status,
+                        "version": resp.version,
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Access-Control-Allow-Origin", "*")
@@ -442,10 +496,15 @@ class DemoShop:
     def send_invoice(self) -> str:
         """The shop's sendInvoice wrapper for the browser's order (rows + total 40 USD)."""
         items = [("Movie Ticket 1", "16"), ("Movie Ticket 2", "24")]
-        inv = invoice("40", currency="USD", title="Grand Cinema",
-                      rows=[row(d, a, currency="USD") for d, a in items],
-                      acknowledgmentMode="NO_ACKNOWLEDGMENT", backURL=self.url + "/done.php",
-                      notificationUrl=self.url + "/getPaymentStatus.php")
+        inv = invoice(
+            "40",
+            currency="USD",
+            title="Grand Cinema",
+            rows=[row(d, a, currency="USD") for d, a in items],
+            acknowledgmentMode="NO_ACKNOWLEDGMENT",
+            backURL=self.url + "/done.php",
+            notificationUrl=self.url + "/getPaymentStatus.php",
+        )
         return send(self.merchant, inv)
 
     def status_url(self, ref: str) -> str:

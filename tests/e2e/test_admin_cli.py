@@ -60,14 +60,31 @@ def test_terminal_block_unblock_and_set(server: RunningServer) -> None:
     assert "ACTIVE" in run(server, "terminal", "unblock", tid).output
     ok(call(server, "sendInvoice", invoice(), ctx))
 
-    changed = as_json(server, "terminal", "set", tid, "--notify-retries", "0", "--notify-secret",
-                      "s3cret", "--strict-rows", "--ack-mode", "require_acknowledgment")
-    assert (changed["notify_retries"], changed["notify_secret_set"], changed["strict_rows"],
-            changed["ack_mode_default"]) == (0, True, True, "REQUIRE_ACKNOWLEDGMENT")
+    changed = as_json(
+        server,
+        "terminal",
+        "set",
+        tid,
+        "--notify-retries",
+        "0",
+        "--notify-secret",
+        "s3cret",
+        "--strict-rows",
+        "--ack-mode",
+        "require_acknowledgment",
+    )
+    assert (
+        changed["notify_retries"],
+        changed["notify_secret_set"],
+        changed["strict_rows"],
+        changed["ack_mode_default"],
+    ) == (0, True, True, "REQUIRE_ACKNOWLEDGMENT")
     assert "s3cret" not in run(server, "terminal", "show", tid).output
     # strict rows (D-20): rows that do not add up to the total are now 49
-    rows = ("<invoiceRows><invoiceRow><itemTotalAmount><currency>SEK</currency><value>1.00"
-            "</value></itemTotalAmount></invoiceRow></invoiceRows>")
+    rows = (
+        "<invoiceRows><invoiceRow><itemTotalAmount><currency>SEK</currency><value>1.00"
+        "</value></itemTotalAmount></invoiceRow></invoiceRows>"
+    )
     assert call(server, "sendInvoice", invoice("10.00", extra=rows), ctx).code == 49
     # the default acknowledgment mode now applies: a paid invoice waits for the merchant
     ref = send(server, ctx=ctx)
@@ -77,8 +94,7 @@ def test_terminal_block_unblock_and_set(server: RunningServer) -> None:
 
     back = as_json(server, "terminal", "set", tid, "--no-strict-rows", "--notify-secret", "")
     assert (back["strict_rows"], back["notify_secret_set"]) == (False, False)
-    assert "retries" in run(server, "terminal", "set", tid, "--notify-retries", "-1",
-                            code=2).output
+    assert "retries" in run(server, "terminal", "set", tid, "--notify-retries", "-1", code=2).output
     run(server, "terminal", "set", tid, "--ack-mode", "SOMETIMES", code=2)
     ok(call(server, "unregisterTerminal", "", ctx))
     assert "unregistered" in run(server, "terminal", "unblock", tid, code=1).output
@@ -87,15 +103,31 @@ def test_terminal_block_unblock_and_set(server: RunningServer) -> None:
 def test_reseller_show_and_set(server: RunningServer) -> None:
     shown = run(server, "reseller", "show", "public_test_shop").output
     assert "refunds_allowed" in shown and "password_set" in shown and "argon2" not in shown
-    changed = as_json(server, "reseller", "set", "public_test_shop", "--currencies", "sek, eur",
-                      "--no-refunds-allowed", "--no-receiver-allows-refunds")
+    changed = as_json(
+        server,
+        "reseller",
+        "set",
+        "public_test_shop",
+        "--currencies",
+        "sek, eur",
+        "--no-refunds-allowed",
+        "--no-receiver-allows-refunds",
+    )
     assert changed["currencies"] == ["SEK", "EUR"]
     assert (changed["refunds_allowed"], changed["receiver_allows_refunds"]) == (False, False)
     try:
         assert call(server, "sendInvoice", invoice(currency="USD")).code == 49
     finally:
-        restored = as_json(server, "reseller", "set", "public_test_shop", "--currencies",
-                           "SEK,EUR,USD", "--refunds-allowed", "--receiver-allows-refunds")
+        restored = as_json(
+            server,
+            "reseller",
+            "set",
+            "public_test_shop",
+            "--currencies",
+            "SEK,EUR,USD",
+            "--refunds-allowed",
+            "--receiver-allows-refunds",
+        )
     assert restored["currencies"] == ["SEK", "EUR", "USD"] and restored["refunds_allowed"]
     ok(call(server, "sendInvoice", invoice(currency="USD")))
     run(server, "reseller", "set", "public_test_shop", "--currencies", "kronor", code=1)
@@ -110,8 +142,9 @@ def test_provider_switch(server: RunningServer) -> None:
         assert pay(server, ref)["status"] == "FAILED"
         run(server, "provider", "set", "unavailable")
         ref = send(server)
-        r = server.app("POST", f"/invoices/{ref}/pay", json={"msisdn": "46700000001",
-                                                              "pin": "1111"})
+        r = server.app(
+            "POST", f"/invoices/{ref}/pay", json={"msisdn": "46700000001", "pin": "1111"}
+        )
         assert r.status_code == 503
     finally:
         run(server, "provider", "set", "OK")
@@ -184,8 +217,11 @@ def _wait_for(server: RunningServer, ref: str, state: str) -> dict[str, Any]:
 def test_notifications_list_show_redeliver(server: RunningServer, receiver: str) -> None:
     tid, ctx = new_terminal(server)
     run(server, "terminal", "set", tid, "--notify-retries", "0")  # one attempt (D-03)
-    ref = send(server, ctx=ctx, extra=f"<notificationUrl>{receiver.replace('&', '&amp;')}"
-                                      "</notificationUrl>")
+    ref = send(
+        server,
+        ctx=ctx,
+        extra=f"<notificationUrl>{receiver.replace('&', '&amp;')}</notificationUrl>",
+    )
     assert pay(server, ref)["status"] == "PAID"
     failed = _wait_for(server, ref, "failed")
     assert (failed["attempts"], failed["max_attempts"], failed["last_error"]) == (1, 1, "HTTP 503")
@@ -213,6 +249,12 @@ def test_cli_as_a_subprocess_with_the_environment_variable(server: RunningServer
     import os
 
     env = {**os.environ, "OPENSEQR_DATABASE_URL": server.database_url}
-    out = subprocess.run([sys.executable, "-m", "openseqr", "customer", "list", "--json"],
-                         env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "openseqr", "customer", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     assert len(json.loads(out)) == 5

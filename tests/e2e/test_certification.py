@@ -49,8 +49,9 @@ COMPANY = "Openseqr Test Company AB"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def srv(request: pytest.FixtureRequest,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def srv(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
     yield from served(request, tmp_path_factory, {"OPENSEQR_ACK_WINDOW_SECONDS": str(ACK_WINDOW)})
 
 
@@ -106,11 +107,15 @@ def till(shop: Merchant) -> Till:
 def cinema(total: str = "40") -> dict[str, Any]:
     """An invoice with several rows carrying itemQuantity and itemTotalAmount (WEB-1/POS-3)."""
     half = Decimal(total) / 2
-    return invoice(total, rows=[row("Movie Ticket 1", half, quantity=1),
-                                row("Movie Ticket 2", half, quantity=1)],
-                   paymentMode="IMMEDIATE_DEBIT", acknowledgmentMode="NO_ACKNOWLEDGMENT",
-                   title="Grand Cinema", clientInvoiceId=f"order-{time.time_ns()}",
-                   cashierId="Bob")
+    return invoice(
+        total,
+        rows=[row("Movie Ticket 1", half, quantity=1), row("Movie Ticket 2", half, quantity=1)],
+        paymentMode="IMMEDIATE_DEBIT",
+        acknowledgmentMode="NO_ACKNOWLEDGMENT",
+        title="Grand Cinema",
+        clientInvoiceId=f"order-{time.time_ns()}",
+        cashierId="Bob",
+    )
 
 
 def send(merchant: Merchant, inv: dict[str, Any] | None = None) -> str:
@@ -148,8 +153,9 @@ def scan_sticker_and_pay(wallet: Wallet, till: Till, ref: str) -> None:
     assert wallet.pay(ref, scanned["invoice"]["version"])["status"] == "PAID"
 
 
-def paid_invoice(merchant: Merchant, wallet: Wallet, terminal_id: str,
-                 pay: Any = scan_invoice_qr_and_pay) -> tuple[str, str]:
+def paid_invoice(
+    merchant: Merchant, wallet: Wallet, terminal_id: str, pay: Any = scan_invoice_qr_and_pay
+) -> tuple[str, str]:
     ref = send(merchant)
     status(merchant, ref, "ISSUED")
     pay(wallet, merchant, ref)
@@ -158,16 +164,21 @@ def paid_invoice(merchant: Merchant, wallet: Wallet, terminal_id: str,
 
 
 HTML = b"<html><body><h1>Grand Cinema</h1><p>2 tickets, 40.00 SEK</p></body></html>"
-ARTS = (b'<?xml version="1.0" encoding="UTF-8"?><POSLog><Transaction><RetailStoreID>111'
-        b"</RetailStoreID><Total>40.00</Total></Transaction></POSLog>")
+ARTS = (
+    b'<?xml version="1.0" encoding="UTF-8"?><POSLog><Transaction><RetailStoreID>111'
+    b"</RetailStoreID><Total>40.00</Total></Transaction></POSLog>"
+)
 RECEIPTS = {
     "omitted": None,  # "without content": no receiptDocument element at all
     "empty": {"mimeType": "", "receiptData": b"", "receiptType": ""},
     "html": {"mimeType": "text/html", "receiptData": HTML, "receiptType": "PAYMENT_RECEIPT"},
     "xml": {"mimeType": "text/xml", "receiptData": ARTS, "receiptType": "PAYMENT_RECEIPT"},
     "plain-xml": {"mimeType": "plain/xml", "receiptData": ARTS, "receiptType": "xxx"},
-    "base64": {"mimeType": "Base64", "receiptData": base64.b64encode(HTML),
-               "receiptType": "PAYMENT_RECEIPT"},
+    "base64": {
+        "mimeType": "Base64",
+        "receiptData": base64.b64encode(HTML),
+        "receiptType": "PAYMENT_RECEIPT",
+    },
     "warranty": {"mimeType": "text/html", "receiptData": HTML, "receiptType": "WARRANTY"},
 }
 
@@ -188,20 +199,22 @@ def test_web_1_send_invoice(web: Merchant, wallet: Wallet) -> None:
     ref = send(web)
     shown = wallet.view(ref)  # rows stored and presented in the app
     assert [(r["description"], r["quantity"], r["total"]["value"]) for r in shown["rows"]] == [
-        ("Movie Ticket 1", "1", "20.00"), ("Movie Ticket 2", "1", "20.00")]
+        ("Movie Ticket 1", "1", "20.00"),
+        ("Movie Ticket 2", "1", "20.00"),
+    ]
     assert shown["total"] == {"value": "40.00", "currency": "SEK"}
 
 
 def test_web_2_get_payment_status(web: Merchant, wallet: Wallet) -> None:
     before = wallet.balance()
     ref = send(web)
-    status(web, ref, "ISSUED")                      # 1. query without scanning
-    scan_invoice_qr_and_pay(wallet, web, ref)       # 2. scan the QR (and pay)
+    status(web, ref, "ISSUED")  # 1. query without scanning
+    scan_invoice_qr_and_pay(wallet, web, ref)  # 2. scan the QR (and pay)
     ers = assert_paid(web.status(ref, 0), ref, TERMINAL_ID)  # 3. query again
     assert web.status(ref, 0).receipt.invoice.invoiceRows is not None
-    new_ref = send(web)                             # 4. a new invoice
-    time.sleep(WAIT_30_SECONDS)                     # 5. "wait 30 seconds" (past the window)
-    again = status(web, ref, "PAID")                # 6. query with the previous reference
+    new_ref = send(web)  # 4. a new invoice
+    time.sleep(WAIT_30_SECONDS)  # 5. "wait 30 seconds" (past the window)
+    again = status(web, ref, "PAID")  # 6. query with the previous reference
     assert again.ersReference == ers
     status(web, new_ref, "ISSUED")  # an online terminal keeps concurrent invoices
     assert wallet.balance() == before - 40
@@ -253,8 +266,12 @@ def test_pos_1_register_terminal(shop: Merchant, zeep_merchant: Merchant) -> Non
     # the terminal password set at registration is what later calls use
     till = zeep_merchant.as_terminal(reg.terminalId, password)
     assert till.status("00000000000000000", 0).resultCode == 54
-    assert zeep_merchant.as_terminal(reg.terminalId, password + "x").status(
-        "00000000000000000", 0).resultCode == 20
+    assert (
+        zeep_merchant.as_terminal(reg.terminalId, password + "x")
+        .status("00000000000000000", 0)
+        .resultCode
+        == 20
+    )
     assert shop.register_terminal("Store 111/Till 5", "abc", "x").resultCode == 22
     assert till.register_terminal("Store 111/Till 6", password, "x").resultCode == 21
 
@@ -263,8 +280,9 @@ def test_pos_2_assign_seqr_id(shop: Merchant, zeep_merchant: Merchant, wallet: W
     password = random_password()
     reg = shop.register_terminal("Store 111/Till 7", password, "Cashregister 7")
     assert reg.resultCode == 0
-    till = zeep_merchant.as_terminal(reg.terminalId, password, clientId=COMPANY,
-                                     clientReference="POS 5.0")  # timeout 0 as required
+    till = zeep_merchant.as_terminal(
+        reg.terminalId, password, clientId=COMPANY, clientReference="POS 5.0"
+    )  # timeout 0 as required
     seqr_id = unique_seqr_id("sticker")
     resp = till.assign_seqr_id(seqr_id)
     assert (resp.resultCode, resp.resultDescription) == (0, "SUCCESS")
@@ -288,20 +306,22 @@ def test_pos_3_send_invoice(till: Till, wallet: Wallet) -> None:
     shown = wallet.scan_ok(till.sticker)["invoice"]
     assert shown["reference"] == ref
     assert [(r["description"], r["quantity"], r["total"]["value"]) for r in shown["rows"]] == [
-        ("Movie Ticket 1", "1", "20.00"), ("Movie Ticket 2", "1", "20.00")]
+        ("Movie Ticket 1", "1", "20.00"),
+        ("Movie Ticket 2", "1", "20.00"),
+    ]
 
 
 def test_pos_4_get_payment_status(till: Till, wallet: Wallet) -> None:
     pos = till.merchant
     ref = send(pos)
-    status(pos, ref, "ISSUED")                       # 1. without scanning the terminal's QR
-    scan_sticker_and_pay(wallet, till, ref)          # 2. scan the terminal's QR (and pay)
+    status(pos, ref, "ISSUED")  # 1. without scanning the terminal's QR
+    scan_sticker_and_pay(wallet, till, ref)  # 2. scan the terminal's QR (and pay)
     ers = assert_paid(pos.status(ref, 0), ref, till.terminal_id)  # 3. query
-    new_ref = send(pos)                              # 4. new invoice: now the live one
-    status(pos, ref, "PAID")                         # the paid one is not affected
+    new_ref = send(pos)  # 4. new invoice: now the live one
+    status(pos, ref, "PAID")  # the paid one is not affected
     status(pos, new_ref, "ISSUED")
     assert wallet.scan_ok(till.sticker)["invoice"]["reference"] == new_ref
-    time.sleep(WAIT_30_SECONDS)                      # 5. "wait 30 seconds" (past the window)
+    time.sleep(WAIT_30_SECONDS)  # 5. "wait 30 seconds" (past the window)
     assert status(pos, ref, "PAID").ersReference == ers  # 6. previous reference: still PAID
     latest = pos.status(None, 0)  # D-37: without a reference = the till's latest invoice
     assert (latest.resultCode, latest.status) == (0, "ISSUED")
@@ -343,9 +363,9 @@ def test_pos_6_cancel_invoice(till: Till, wallet: Wallet) -> None:
 def test_pos_7_refund_payment(till: Till, wallet: Wallet) -> None:
     pos = till.merchant
     before = wallet.balance()
-    ref = send(pos)                                  # new invoice
-    status(pos, ref, "ISSUED")                       # status
-    scan_sticker_and_pay(wallet, till, ref)          # scan
+    ref = send(pos)  # new invoice
+    status(pos, ref, "ISSUED")  # status
+    scan_sticker_and_pay(wallet, till, ref)  # scan
     ers = assert_paid(pos.status(ref, 0), ref, till.terminal_id)  # status
     refund = pos.refund(ers, invoice("15", title="Refund", cashierId="Bob"))  # refund (partial)
     assert (refund.resultCode, refund.resultDescription) == (0, "SUCCESS"), refund

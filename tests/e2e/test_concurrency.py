@@ -47,15 +47,16 @@ N = 50
 
 # -- servers and clients -------------------------------------------------------------------------
 @pytest.fixture
-def srv(database_url: str, server_factory: Callable[..., RunningServer]
-        ) -> Iterator[RunningServer]:
+def srv(database_url: str, server_factory: Callable[..., RunningServer]) -> Iterator[RunningServer]:
     """One process on SQLite; two worker processes on one PostgreSQL database. Afterwards the
     log must show no traceback (e.g. a worker that died at startup).
 
     `database_url` comes first so it is torn down last: the servers stop before their database
     is dropped (otherwise their shutdown hangs on a vanished database)."""
-    env = {"OPENSEQR_PROVIDER_LATENCY_SECONDS": PROVIDER_LATENCY,
-           "OPENSEQR_ACK_WINDOW_SECONDS": "0"}  # never reverse: the storms take their time
+    env = {
+        "OPENSEQR_PROVIDER_LATENCY_SECONDS": PROVIDER_LATENCY,
+        "OPENSEQR_ACK_WINDOW_SECONDS": "0",
+    }  # never reverse: the storms take their time
     args: tuple[str, ...] = ("--workers", "2") if database_url.startswith("postgres") else ()
     server = server_factory(database_url, extra_env=env, args=args)
     yield server
@@ -71,30 +72,41 @@ def store(srv: RunningServer) -> Iterator[Store]:
 
 
 def context() -> ClientContext:
-    return ClientContext(initiator=PrincipalId(id=TERMINAL_ID, type="TERMINALID"),
-                         password=TERMINAL_PASSWORD, client_request_timeout=0)
+    return ClientContext(
+        initiator=PrincipalId(id=TERMINAL_ID, type="TERMINALID"),
+        password=TERMINAL_PASSWORD,
+        client_request_timeout=0,
+    )
 
 
 def soap(client: httpx.Client, srv: RunningServer, req: Any) -> Any:
-    r = client.post(srv.soap_url, content=codec.encode_request(req),
-                    headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'})
+    r = client.post(
+        srv.soap_url,
+        content=codec.encode_request(req),
+        headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
+    )
     assert r.status_code == 200, r.text
     return codec.decode_response(r.content, req)
 
 
 def send_invoice(srv: RunningServer, value: str, notify: bool = True) -> str:
-    inv = Invoice(title="Concurrency", total_amount=Amount("SEK", Decimal(value)),
-                  acknowledgment_mode="NO_ACKNOWLEDGMENT",
-                  notification_url=NOTIFY_URL if notify else None)
+    inv = Invoice(
+        title="Concurrency",
+        total_amount=Amount("SEK", Decimal(value)),
+        acknowledgment_mode="NO_ACKNOWLEDGMENT",
+        notification_url=NOTIFY_URL if notify else None,
+    )
     resp = soap(srv.client, srv, m.SendInvoiceRequest(context=context(), invoice=inv))
     assert resp.result_code == 0, resp
     return str(resp.invoice_reference)
 
 
-def pay_request(client: httpx.Client, srv: RunningServer, ref: str, who: tuple[str, str]
-                ) -> httpx.Response:
-    return client.post(f"{srv.url}/api/app/v1/invoices/{ref}/pay",
-                       json={"msisdn": who[0], "pin": who[1]})
+def pay_request(
+    client: httpx.Client, srv: RunningServer, ref: str, who: tuple[str, str]
+) -> httpx.Response:
+    return client.post(
+        f"{srv.url}/api/app/v1/invoices/{ref}/pay", json={"msisdn": who[0], "pin": who[1]}
+    )
 
 
 def storm(jobs: list[Callable[[httpx.Client], Any]]) -> list[Any]:
@@ -124,12 +136,14 @@ def storm(jobs: list[Callable[[httpx.Client], Any]]) -> list[Any]:
 # -- database checks -------------------------------------------------------------------------
 def transfers_of(database_url: str, ref: str) -> Counter[str]:
     """Ledger transfers of an invoice by kind (read-only SQL: `Tx` has no such listing)."""
-    sql = ("SELECT kind, COUNT(DISTINCT transfer_id) FROM ledger_entries"
-           " WHERE invoice_reference = {p} GROUP BY kind")
+    sql = (
+        "SELECT kind, COUNT(DISTINCT transfer_id) FROM ledger_entries"
+        " WHERE invoice_reference = {p} GROUP BY kind"
+    )
     if database_url.startswith("sqlite:///"):
         import sqlite3
 
-        conn: Any = sqlite3.connect(database_url[len("sqlite:///"):])
+        conn: Any = sqlite3.connect(database_url[len("sqlite:///") :])
         try:
             rows = conn.execute(sql.format(p="?"), (ref,)).fetchall()
         finally:
@@ -232,19 +246,26 @@ def test_fifty_refunds_of_ten_never_exceed_the_payment(srv: RunningServer, store
     ref = send_invoice(srv, "100.00")
     alice_before = balance(store, customer_account("101"))
     assert pay_request(srv.client, srv, ref, ALICE).json()["status"] == "PAID"
-    status = soap(srv.client, srv, m.GetPaymentStatusRequest(
-        context=context(), invoice_reference=ref, invoice_version=0))
+    status = soap(
+        srv.client,
+        srv,
+        m.GetPaymentStatusRequest(context=context(), invoice_reference=ref, invoice_version=0),
+    )
     assert status.result_code == 0 and status.status == "PAID"  # acknowledged: refundable
     ers = status.ers_reference
     refund = m.RefundPaymentRequest(
-        context=context(), ers_reference=ers,
+        context=context(),
+        ers_reference=ers,
         invoice=Invoice(title="Refund", total_amount=Amount("SEK", Decimal("10.00"))),
     )
     results = storm([lambda c: soap(c, srv, refund)] * N)
     codes = Counter(r.result_code for r in results)
     assert codes[R.SUCCESS] == 10, codes
-    assert set(codes) <= {R.SUCCESS, R.SUM_OF_REFUNDS_CAN_NOT_BE_MORE_THAN_ORIGINAL_TRANSACTION,
-                          R.PAYMENT_IN_PROGRESS}, codes
+    assert set(codes) <= {
+        R.SUCCESS,
+        R.SUM_OF_REFUNDS_CAN_NOT_BE_MORE_THAN_ORIGINAL_TRANSACTION,
+        R.PAYMENT_IN_PROGRESS,
+    }, codes
     refund_refs = {r.ers_reference for r in results if r.result_code == 0}
     assert len(refund_refs) == 10 and ers not in refund_refs
     inv = invoice_state(store, ref)
@@ -271,8 +292,9 @@ def test_cancel_racing_pay_ends_cancelled_or_paid_never_both(
         for _ in range(cancels):  # spread over the PIN check, the PAYING window and after
             delay = rnd.uniform(0.0, 0.4)
 
-            def cancel_job(c: httpx.Client, ref: str = ref, cancel: Any = cancel,
-                           delay: float = delay) -> Any:
+            def cancel_job(
+                c: httpx.Client, ref: str = ref, cancel: Any = cancel, delay: float = delay
+            ) -> Any:
                 time.sleep(delay)
                 return ("cancel", ref, soap(c, srv, cancel))
 
@@ -287,8 +309,11 @@ def test_cancel_racing_pay_ends_cancelled_or_paid_never_both(
         pay_refused = {r.status_code for kind, r in mine if kind == "pay" and r.status_code != 200}
         cancel_refused = {r.result_code for kind, r in mine if kind == "cancel" and r.result_code}
         assert pay_refused <= {409}, pay_refused
-        assert cancel_refused <= {R.CANNOT_CANCEL_PAID_INVOICE, R.CANNOT_CANCEL_INVOICE_IN_PROGRESS,
-                                  R.INVOICE_ALREADY_CANCELED}, cancel_refused
+        assert cancel_refused <= {
+            R.CANNOT_CANCEL_PAID_INVOICE,
+            R.CANNOT_CANCEL_INVOICE_IN_PROGRESS,
+            R.INVOICE_ALREADY_CANCELED,
+        }, cancel_refused
         inv = invoice_state(store, ref)
         if inv.state is State.CANCELLED:
             assert not paid and len(cancelled) == 1, (ref, paid, cancelled)

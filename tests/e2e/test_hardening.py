@@ -69,10 +69,14 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 ]>
 """ + envelope("sendInvoice", invoice().replace("<title>e2e</title>", "<title>&lol9;</title>"))
 
-XXE = ('<?xml version="1.0"?>\n<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-       + envelope("sendInvoice", invoice().replace("<title>e2e</title>", "<title>&xxe;</title>")))
-XXE_PARAMETER = ('<?xml version="1.0"?>\n<!DOCTYPE foo [<!ENTITY % x SYSTEM '
-                 '"file:///etc/passwd"> %x;]>\n' + envelope("benchmarkingNop", ctx=None))
+XXE = (
+    '<?xml version="1.0"?>\n<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+    + envelope("sendInvoice", invoice().replace("<title>e2e</title>", "<title>&xxe;</title>"))
+)
+XXE_PARAMETER = (
+    '<?xml version="1.0"?>\n<!DOCTYPE foo [<!ENTITY % x SYSTEM '
+    '"file:///etc/passwd"> %x;]>\n' + envelope("benchmarkingNop", ctx=None)
+)
 XXE_UTF16 = XXE.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
 
 FAULT_CASES = {
@@ -83,19 +87,21 @@ FAULT_CASES = {
     "external-parameter-entity": XXE_PARAMETER.encode(),
     "external-entity-utf16": XXE_UTF16.encode("utf-16"),
     "non-envelope-root": f'<ext:sendInvoice xmlns:ext="{TNS}"/>'.encode(),
-    "soap12-envelope": envelope("benchmarkingNop", ctx=None).replace(
-        SOAP_NS, "http://www.w3.org/2003/05/soap-envelope").encode(),
-    "no-body": f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}"><soapenv:Header/></soapenv:Envelope>'
-               .encode(),
+    "soap12-envelope": envelope("benchmarkingNop", ctx=None)
+    .replace(SOAP_NS, "http://www.w3.org/2003/05/soap-envelope")
+    .encode(),
+    "no-body": f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}"><soapenv:Header/></soapenv:Envelope>'.encode(),
     "empty-body-element": f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}"><soapenv:Body/>'
-                          "</soapenv:Envelope>".encode(),
+    "</soapenv:Envelope>".encode(),
     "empty": b"",
     "unknown-operation": envelope("doSomethingElse").encode(),
-    "oversized": envelope("sendInvoice", invoice()).replace(
-        "<title>e2e</title>", f"<title>{'x' * (MIB + 10)}</title>").encode(),
+    "oversized": envelope("sendInvoice", invoice())
+    .replace("<title>e2e</title>", f"<title>{'x' * (MIB + 10)}</title>")
+    .encode(),
     "bad-encoding": b'<?xml version="1.0" encoding="no-such-charset"?><a/>',
-    "invalid-utf8": envelope("benchmarkingNop", ctx=None).encode().replace(b"<soapenv:Body>",
-                                                                           b"<soapenv:Body>\xff\xfe"),
+    "invalid-utf8": envelope("benchmarkingNop", ctx=None)
+    .encode()
+    .replace(b"<soapenv:Body>", b"<soapenv:Body>\xff\xfe"),
 }
 
 
@@ -106,6 +112,7 @@ def test_unbindable_requests_are_soap_faults(server: RunningServer, name: str) -
 
 def test_oversized_chunked_body_is_a_fault(server: RunningServer) -> None:
     """No Content-Length: the limit is enforced while streaming."""
+
     def chunks() -> Iterator[bytes]:
         yield envelope("benchmarkingNop", ctx=None).encode()[:50]
         for _ in range(20):
@@ -136,8 +143,13 @@ def test_invalid_invoice_version_is_a_result_code(server: RunningServer) -> None
     """D-13: an invalid invoiceVersion counts as 0; never a Fault."""
     ref = send(server)
     for bad in ("abc", "1.5", "99999999999999999999", ""):
-        r = post(server, envelope("getPaymentStatus", f"<invoiceReference>{ref}</invoiceReference>"
-                                  f"<invoiceVersion>{bad}</invoiceVersion>"))
+        r = post(
+            server,
+            envelope(
+                "getPaymentStatus",
+                f"<invoiceReference>{ref}</invoiceReference><invoiceVersion>{bad}</invoiceVersion>",
+            ),
+        )
         assert r.status_code == 200, r.text
         result = etree.fromstring(r.content).find(f".//{{{TNS}}}getPaymentStatusResponse/return")
         assert result is not None
@@ -148,27 +160,53 @@ def test_invalid_invoice_version_is_a_result_code(server: RunningServer) -> None
 def test_invalid_values_elsewhere_are_result_codes(server: RunningServer) -> None:
     bad_date = invoice().replace("<title>", "<issueDate>yesterday</issueDate><title>")
     assert call(server, "sendInvoice", bad_date).code == 49
-    bad_b64 = ("<ersReference>1</ersReference><receiptDocument><receiptData>%%%</receiptData>"
-               "</receiptDocument>")
+    bad_b64 = (
+        "<ersReference>1</ersReference><receiptDocument><receiptData>%%%</receiptData>"
+        "</receiptDocument>"
+    )
     assert call(server, "submitPaymentReceipt", bad_b64).code == 90
     bad_amount = "<amount><currency>SEK</currency><value>1,5</value></amount>"
-    assert call(server, "commitReservation", bad_amount + "<invoiceReference>1</invoiceReference>"
-                ).code == 49
-    ok(call(server, "sendInvoice", invoice(), TERMINAL.replace(
-        "<clientRequestTimeout>0<", "<clientRequestTimeout>soon<")))  # D-43d: ignored
+    assert (
+        call(
+            server, "commitReservation", bad_amount + "<invoiceReference>1</invoiceReference>"
+        ).code
+        == 49
+    )
+    ok(
+        call(
+            server,
+            "sendInvoice",
+            invoice(),
+            TERMINAL.replace("<clientRequestTimeout>0<", "<clientRequestTimeout>soon<"),
+        )
+    )  # D-43d: ignored
 
 
 # -- fuzzing --------------------------------------------------------------------------------
 def _templates() -> list[tuple[str, bytes]]:
     return [
-        ("sendInvoice", envelope("sendInvoice", invoice(extra=(
-            "<invoiceRows><invoiceRow><itemDescription>a</itemDescription>"
-            "<itemQuantity>1</itemQuantity><itemTotalAmount><currency>SEK</currency>"
-            "<value>10.00</value></itemTotalAmount></invoiceRow></invoiceRows>"
-            "<notificationUrl>http://127.0.0.1:9/n</notificationUrl>"))).encode()),
-        ("getPaymentStatus", envelope("getPaymentStatus",
-                                      "<invoiceReference>20240101000000001</invoiceReference>"
-                                      "<invoiceVersion>1</invoiceVersion>").encode()),
+        (
+            "sendInvoice",
+            envelope(
+                "sendInvoice",
+                invoice(
+                    extra=(
+                        "<invoiceRows><invoiceRow><itemDescription>a</itemDescription>"
+                        "<itemQuantity>1</itemQuantity><itemTotalAmount><currency>SEK</currency>"
+                        "<value>10.00</value></itemTotalAmount></invoiceRow></invoiceRows>"
+                        "<notificationUrl>http://127.0.0.1:9/n</notificationUrl>"
+                    )
+                ),
+            ).encode(),
+        ),
+        (
+            "getPaymentStatus",
+            envelope(
+                "getPaymentStatus",
+                "<invoiceReference>20240101000000001</invoiceReference>"
+                "<invoiceVersion>1</invoiceVersion>",
+            ).encode(),
+        ),
     ]
 
 
@@ -207,8 +245,12 @@ def mutated(draw: st.DrawFn) -> bytes:
     return etree.tostring(root)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(body=mutated())
 def test_fuzzed_envelopes_get_a_result_code_or_a_fault(server: RunningServer, body: bytes) -> None:
     r = post(server, body)
@@ -241,8 +283,11 @@ APP_CASES = [
     ("POST", "/codes/parse", b'{"code": "bogus"}'),
     ("POST", "/invoices/20240101000000001/pay", b"{}"),
     ("POST", "/invoices/20240101000000001/pay", b'{"msisdn": "46700000001"}'),
-    ("POST", "/invoices/20240101000000001/pay",
-     b'{"msisdn": "46700000001", "pin": "1111", "version": "two"}'),
+    (
+        "POST",
+        "/invoices/20240101000000001/pay",
+        b'{"msisdn": "46700000001", "pin": "1111", "version": "two"}',
+    ),
     ("POST", "/invoices/20240101000000001/pay", b'{"msisdn": "46700000001", "pin": "1111"}'),
     ("POST", "/invoices/20240101000000001/cancel", b"\xff\xfe"),
     ("POST", "/wallet", b'{"msisdn": "46799999999", "pin": "1"}'),

@@ -47,8 +47,9 @@ GENERATED_AT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def srv(request: pytest.FixtureRequest,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def srv(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
     yield from served(request, tmp_path_factory, {"OPENSEQR_ACK_WINDOW_SECONDS": str(ACK_WINDOW)})
 
 
@@ -76,14 +77,20 @@ def register(shop: Merchant, name: str) -> tuple[str, Merchant]:
 
 def send(merchant: Merchant, total: str, cashier: str | None = None, **fields: Any) -> str:
     extra = {"cashierId": cashier} if cashier else {}
-    resp = merchant.send_invoice(invoice(total, rows=[row("Goods", total, quantity=1)],
-                                         title="Reconciliation shop", **extra, **fields))
+    resp = merchant.send_invoice(
+        invoice(
+            total,
+            rows=[row("Goods", total, quantity=1)],
+            title="Reconciliation shop",
+            **extra,
+            **fields,
+        )
+    )
     assert resp.resultCode == 0, resp
     return str(resp.invoiceReference)
 
 
-def pay_and_ack(merchant: Merchant, wallet: Wallet, total: str,
-                cashier: str | None = None) -> str:
+def pay_and_ack(merchant: Merchant, wallet: Wallet, total: str, cashier: str | None = None) -> str:
     """A payment acknowledged by the merchant's status query; returns its ersReference."""
     ref = send(merchant, total, cashier)
     assert wallet.view_and_pay(ref)["status"] == "PAID"
@@ -100,8 +107,12 @@ def refund(merchant: Merchant, ers: str, total: str, cashier: str | None = None)
 
 
 def spellings(report_id: str) -> list[str]:
-    return [f"Reconciliation/{report_id}.xml", f"{report_id}.xml",
-            f"Reconciliation/{report_id}", report_id]
+    return [
+        f"Reconciliation/{report_id}.xml",
+        f"{report_id}.xml",
+        f"Reconciliation/{report_id}",
+        report_id,
+    ]
 
 
 def five(value: str | Decimal) -> str:
@@ -135,8 +146,13 @@ def shop_period(shop: Merchant, online: Merchant, wallet: Wallet) -> Scenario:
     r = refund(online, a, "10.00", "Bob")
 
     # A reservation committed at a lower amount counts with the committed amount.
-    f = send(till, "50.00", "Anna", paymentMode="RESERVATION_REQUIRED_PRELIMINARY_AMOUNT",
-             commitReservationTimeout=600)
+    f = send(
+        till,
+        "50.00",
+        "Anna",
+        paymentMode="RESERVATION_REQUIRED_PRELIMINARY_AMOUNT",
+        commitReservationTimeout=600,
+    )
     assert wallet.view_and_pay(f)["status"] == "RESERVED"
     assert till.commit(f, "45.00").resultCode == 0
     f_ers = till.status(f, 0).ersReference
@@ -161,8 +177,10 @@ def shop_period(shop: Merchant, online: Merchant, wallet: Wallet) -> Scenario:
     sc.period = period.transactionPeriodId
     sc.next_period = shop.mark().transactionPeriodId
     sc.details = {
-        (TERMINAL_ID, "Bob", five("100.50"), a), (TERMINAL_ID, "Bob", five("20.00"), b),
-        (till_id, "Anna", five("30.00"), c), (till_id, "Anna", five("45.00"), f_ers),
+        (TERMINAL_ID, "Bob", five("100.50"), a),
+        (TERMINAL_ID, "Bob", five("20.00"), b),
+        (till_id, "Anna", five("30.00"), c),
+        (till_id, "Anna", five("45.00"), f_ers),
         (TERMINAL_ID, "Bob", five("-10.00"), r),
     }
     sc.excluded = {reversed_ers}
@@ -174,8 +192,9 @@ def run(merchant: Merchant, report_id: str, **entries: str) -> tuple[Any, Any]:
     return resp, report_xml(resp)
 
 
-def check_wrapper(resp: Any, doc: Any, root: str, title: str, period: str,
-                  terminal: str | None = None) -> None:
+def check_wrapper(
+    resp: Any, doc: Any, root: str, title: str, period: str, terminal: str | None = None
+) -> None:
     assert (resp.resultCode, resp.resultDescription) == (0, "SUCCESS")
     assert doc.tag == root
     assert (resp.report.title or "") == title
@@ -201,8 +220,13 @@ def test_shop_summary(shop: Merchant, shop_period: Scenario, report_id: str) -> 
 def test_std_recon_002_terminal_by_terminal(shop: Merchant, shop_period: Scenario) -> None:
     for spelled in spellings("STD_RECON_002"):
         resp, doc = run(shop, spelled, transactionPeriodId=shop_period.period)
-        check_wrapper(resp, doc, "TerminalTransactionSummary",
-                      f"STD_RECON_002_{shop_period.period}.xml", shop_period.period)
+        check_wrapper(
+            resp,
+            doc,
+            "TerminalTransactionSummary",
+            f"STD_RECON_002_{shop_period.period}.xml",
+            shop_period.period,
+        )
         rows = sorted(report_rows(doc), key=lambda r: r["TerminalId"] != TERMINAL_ID)
         assert rows == [
             {"TerminalId": TERMINAL_ID, "SalesCount": "2", "SalesTotal": five("110.50")},
@@ -213,11 +237,15 @@ def test_std_recon_002_terminal_by_terminal(shop: Merchant, shop_period: Scenari
 def test_std_recon_003_details(shop: Merchant, shop_period: Scenario) -> None:
     for spelled in spellings("STD_RECON_003"):
         resp, doc = run(shop, spelled, transactionPeriodId=shop_period.period)
-        check_wrapper(resp, doc, "TransactionDetails",
-                      f"STD_RECON_003_{shop_period.period}.xml", shop_period.period)
+        check_wrapper(
+            resp,
+            doc,
+            "TransactionDetails",
+            f"STD_RECON_003_{shop_period.period}.xml",
+            shop_period.period,
+        )
         rows = report_rows(doc)
-        got = {(r["TerminalId"], r["CashierId"], r["SalesAmount"], r["ErsReference"])
-               for r in rows}
+        got = {(r["TerminalId"], r["CashierId"], r["SalesAmount"], r["ErsReference"]) for r in rows}
         assert len(rows) == len(got) == 5
         assert got == shop_period.details  # refund as a negative row with its own reference
         assert not {r["ErsReference"] for r in rows} & shop_period.excluded
@@ -226,8 +254,13 @@ def test_std_recon_003_details(shop: Merchant, shop_period: Scenario) -> None:
 def test_std_recon_004_cashier_by_cashier(shop: Merchant, shop_period: Scenario) -> None:
     for spelled in spellings("STD_RECON_004"):
         resp, doc = run(shop, spelled, transactionPeriodId=shop_period.period)
-        check_wrapper(resp, doc, "CashierTransactionSummary",
-                      f"STD_RECON_004_{shop_period.period}.xml", shop_period.period)
+        check_wrapper(
+            resp,
+            doc,
+            "CashierTransactionSummary",
+            f"STD_RECON_004_{shop_period.period}.xml",
+            shop_period.period,
+        )
         rows = {r["CashierId"]: r for r in report_rows(doc)}
         assert rows == {
             "Bob": {"CashierId": "Bob", "SalesCount": "2", "SalesTotal": five("110.50")},
@@ -249,8 +282,11 @@ def test_terminal_report_on_shop_period_is_not_ready(
     shop: Merchant, shop_period: Scenario, report_id: str
 ) -> None:
     """The period was marked without TERMINALID: terminal reports are never ready (FAQ, D-34c)."""
-    resp = shop.report(f"Reconciliation/{report_id}.xml",
-                       transactionPeriodId=shop_period.period, TERMINALID=shop_period.till)
+    resp = shop.report(
+        f"Reconciliation/{report_id}.xml",
+        transactionPeriodId=shop_period.period,
+        TERMINALID=shop_period.till,
+    )
     assert (resp.resultCode, resp.resultDescription) == (2, "REPORT_NOT_READY")
     assert resp.report is None
 
@@ -276,8 +312,11 @@ def terminal_period(shop: Merchant, online: Merchant, wallet: Wallet) -> Termina
     assert till.cancel(cancelled).resultCode == 0
     period = shop.mark(TERMINALID=terminal_id)
     assert period.resultCode == 0
-    details = {(terminal_id, "Anna", five("12.00"), x), (terminal_id, "NULL", five("8.00"), y),
-               (terminal_id, "Anna", five("-2.00"), r)}
+    details = {
+        (terminal_id, "Anna", five("12.00"), x),
+        (terminal_id, "NULL", five("8.00"), y),
+        (terminal_id, "Anna", five("-2.00"), r),
+    }
     return TerminalScenario(terminal_id, till, period.transactionPeriodId, details)
 
 
@@ -285,8 +324,14 @@ def test_std_recon_006_terminal_summary(shop: Merchant, terminal_period: Termina
     tp = terminal_period
     for spelled in spellings("STD_RECON_006"):
         resp, doc = run(shop, spelled, transactionPeriodId=tp.period, TERMINALID=tp.terminal_id)
-        check_wrapper(resp, doc, "TerminalTransactionSummary",
-                      f"STD_RECON_006_{tp.period}.xml", tp.period, tp.terminal_id)
+        check_wrapper(
+            resp,
+            doc,
+            "TerminalTransactionSummary",
+            f"STD_RECON_006_{tp.period}.xml",
+            tp.period,
+            tp.terminal_id,
+        )
         assert report_rows(doc) == [{"SalesCount": "2", "SalesTotal": five("18.00")}], spelled
 
 
@@ -294,16 +339,22 @@ def test_std_recon_007_terminal_details(shop: Merchant, terminal_period: Termina
     tp = terminal_period
     for spelled in spellings("STD_RECON_007"):
         resp, doc = run(shop, spelled, transactionPeriodId=tp.period, TERMINALID=tp.terminal_id)
-        check_wrapper(resp, doc, "TransactionDetails",
-                      f"STD_RECON_007_{tp.period}.xml", tp.period, tp.terminal_id)
+        check_wrapper(
+            resp,
+            doc,
+            "TransactionDetails",
+            f"STD_RECON_007_{tp.period}.xml",
+            tp.period,
+            tp.terminal_id,
+        )
         rows = report_rows(doc)
-        got = {(r["TerminalId"], r["CashierId"], r["SalesAmount"], r["ErsReference"])
-               for r in rows}
+        got = {(r["TerminalId"], r["CashierId"], r["SalesAmount"], r["ErsReference"]) for r in rows}
         assert len(rows) == 3 and got == tp.details, spelled
 
 
-def test_terminal_reports_by_the_till_itself(terminal_period: TerminalScenario,
-                                             wallet: Wallet) -> None:
+def test_terminal_reports_by_the_till_itself(
+    terminal_period: TerminalScenario, wallet: Wallet
+) -> None:
     """D-32: a TERMINALID caller marks and reports its own periods; the next one starts empty."""
     tp = terminal_period
     resp, doc = run(tp.till, "STD_RECON_006", transactionPeriodId=tp.period)
@@ -311,19 +362,25 @@ def test_terminal_reports_by_the_till_itself(terminal_period: TerminalScenario,
 
     nxt = tp.till.mark()
     assert nxt.resultCode == 0
-    for report_id, expected in (("STD_RECON_006", [{"SalesCount": "0",
-                                                     "SalesTotal": five(0)}]),
-                                ("STD_RECON_007", [])):
+    for report_id, expected in (
+        ("STD_RECON_006", [{"SalesCount": "0", "SalesTotal": five(0)}]),
+        ("STD_RECON_007", []),
+    ):
         resp, doc = run(tp.till, report_id, transactionPeriodId=nxt.transactionPeriodId)
-        check_wrapper(resp, doc, doc.tag, f"{report_id}_{nxt.transactionPeriodId}.xml",
-                      nxt.transactionPeriodId, tp.terminal_id)
+        check_wrapper(
+            resp,
+            doc,
+            doc.tag,
+            f"{report_id}_{nxt.transactionPeriodId}.xml",
+            nxt.transactionPeriodId,
+            tp.terminal_id,
+        )
         assert report_rows(doc) == expected
 
     z = pay_and_ack(tp.till, wallet, "3.25", "Anna")
     third = tp.till.mark()
     _, doc = run(tp.till, "STD_RECON_007", transactionPeriodId=third.transactionPeriodId)
-    assert [(r["SalesAmount"], r["ErsReference"]) for r in report_rows(doc)] == [
-        (five("3.25"), z)]
+    assert [(r["SalesAmount"], r["ErsReference"]) for r in report_rows(doc)] == [(five("3.25"), z)]
 
 
 def test_report_errors(shop: Merchant, terminal_period: TerminalScenario) -> None:
@@ -331,8 +388,9 @@ def test_report_errors(shop: Merchant, terminal_period: TerminalScenario) -> Non
     for bad in ("Reconciliation/STD_RECON_005.xml", "SOME_REPORT", "Reconciliation/Nope.xml", ""):
         resp = shop.report(bad, transactionPeriodId=tp.period)
         assert (resp.resultCode, resp.resultDescription) == (90, "SYSTEM_ERROR"), bad
-    unknown_period = shop.report("Reconciliation/Shop.xml",
-                                 transactionPeriodId="2000010100000000000000000")
+    unknown_period = shop.report(
+        "Reconciliation/Shop.xml", transactionPeriodId="2000010100000000000000000"
+    )
     assert unknown_period.resultCode == 90
     assert shop.mark(TERMINALID="f" * 32).resultCode == 29
 
@@ -362,11 +420,13 @@ def test_a_till_cannot_read_the_shop_or_another_till(
             resp = till.report(report_id, transactionPeriodId=period)
             assert resp.resultCode != 0 and resp.report is None, (report_id, period)
     assert shop_period.till_merchant is not None
-    other = shop_period.till_merchant.report("Reconciliation/STD_RECON_003.xml",
-                                             transactionPeriodId=terminal_period.period)
+    other = shop_period.till_merchant.report(
+        "Reconciliation/STD_RECON_003.xml", transactionPeriodId=terminal_period.period
+    )
     assert other.resultCode != 0 and other.report is None  # another till's period
-    own = till.report("Reconciliation/STD_RECON_003.xml",
-                      transactionPeriodId=terminal_period.period)
+    own = till.report(
+        "Reconciliation/STD_RECON_003.xml", transactionPeriodId=terminal_period.period
+    )
     rows = report_rows(report_xml(own))
     assert {r["TerminalId"] for r in rows} == {terminal_period.terminal_id}
 

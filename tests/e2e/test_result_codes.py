@@ -85,9 +85,17 @@ def register_service(server: RunningServer) -> str:
     store = open_store(server.database_url)
     try:
         with store.transaction() as tx:
-            tx.upsert_service(Service(service_id, "Parking", "public_test_shop_terminal",
-                                      "https://p.example/o", "https://p.example/s",
-                                      "https://p.example/f", "https://p.example/c"))
+            tx.upsert_service(
+                Service(
+                    service_id,
+                    "Parking",
+                    "public_test_shop_terminal",
+                    "https://p.example/o",
+                    "https://p.example/s",
+                    "https://p.example/f",
+                    "https://p.example/c",
+                )
+            )
     finally:
         store.close()
     return service_id
@@ -95,8 +103,9 @@ def register_service(server: RunningServer) -> str:
 
 def open_session(server: RunningServer, confirm: bool = True) -> str:
     code = f"HTTP://SEQR.SE/000/{register_service(server)}?zone=5"
-    r = server.app("POST", "/scan", json={"code": code, "msisdn": ALICE["msisdn"],
-                                          "confirm_identity": confirm})
+    r = server.app(
+        "POST", "/scan", json={"code": code, "msisdn": ALICE["msisdn"], "confirm_identity": confirm}
+    )
     assert r.status_code == 200, r.text
     session = r.json()["session"]
     assert session["state"] == ("ACTIVE" if confirm else "IN_PROGRESS")
@@ -132,12 +141,18 @@ def c0(s: RunningServer) -> Result:
 def c2(s: RunningServer) -> Result:
     """A per-terminal report of a period that was not marked for that terminal (D-34c)."""
     period = ok(call(s, "markTransactionPeriod", "", RESELLER)).text("transactionPeriodId")
-    params = ("<parameters><parameter>"
-              f"<entry><key>transactionPeriodId</key><value>{period}</value></entry>"
-              "<entry><key>TERMINALID</key><value>public_test_shop_terminal</value></entry>"
-              "</parameter></parameters>")
-    return call(s, "executeReport", "<reportId>Reconciliation/STD_RECON_006.xml</reportId>"
-                + params, RESELLER)
+    params = (
+        "<parameters><parameter>"
+        f"<entry><key>transactionPeriodId</key><value>{period}</value></entry>"
+        "<entry><key>TERMINALID</key><value>public_test_shop_terminal</value></entry>"
+        "</parameter></parameters>"
+    )
+    return call(
+        s,
+        "executeReport",
+        "<reportId>Reconciliation/STD_RECON_006.xml</reportId>" + params,
+        RESELLER,
+    )
 
 
 def c11(s: RunningServer) -> Result:
@@ -151,23 +166,38 @@ def c11_commit(s: RunningServer) -> Result:
 
 
 def c20(s: RunningServer) -> Result:
-    return call(s, "sendInvoice", invoice(),
-                context("public_test_shop_terminal", "TERMINALID", "wrong-password"))
+    return call(
+        s,
+        "sendInvoice",
+        invoice(),
+        context("public_test_shop_terminal", "TERMINALID", "wrong-password"),
+    )
 
 
 def c21(s: RunningServer) -> Result:
-    return call(s, "registerTerminal", "<externalTerminalId>x</externalTerminalId>"
-                "<password>secret1</password><name>x</name>", TERMINAL)
+    return call(
+        s,
+        "registerTerminal",
+        "<externalTerminalId>x</externalTerminalId><password>secret1</password><name>x</name>",
+        TERMINAL,
+    )
 
 
 def c22(s: RunningServer) -> Result:
-    return call(s, "registerTerminal", "<externalTerminalId>x</externalTerminalId>"
-                "<password>abc</password><name>x</name>", RESELLER)
+    return call(
+        s,
+        "registerTerminal",
+        "<externalTerminalId>x</externalTerminalId><password>abc</password><name>x</name>",
+        RESELLER,
+    )
 
 
 def c23(s: RunningServer) -> Result:
-    return call(s, "refundPayment", "<ersReference>2015122512351234501000123</ersReference>"
-                + invoice("1.00"))
+    return call(
+        s,
+        "refundPayment",
+        "<ersReference>2015122512351234501000123</ersReference>" + invoice("1.00"),
+    )
 
 
 def c29(s: RunningServer) -> Result:
@@ -181,14 +211,20 @@ def c33(s: RunningServer) -> Result:
 
 
 def c37(s: RunningServer) -> Result:
-    return call(s, "markTransactionPeriod", "",
-                context("public_test_shop", "RESELLERUSER", "1234", "0000"))
+    return call(
+        s, "markTransactionPeriod", "", context("public_test_shop", "RESELLERUSER", "1234", "0000")
+    )
 
 
 def c48(s: RunningServer) -> Result:
     ref = send(s)
-    return while_paying(s, ref, lambda: call(
-        s, "updateInvoice", ref_xml(ref) + "<invoice><title>changed</title></invoice>"))
+    return while_paying(
+        s,
+        ref,
+        lambda: call(
+            s, "updateInvoice", ref_xml(ref) + "<invoice><title>changed</title></invoice>"
+        ),
+    )
 
 
 def c49(s: RunningServer) -> Result:
@@ -214,8 +250,12 @@ def c54(s: RunningServer) -> Result:
 
 
 def _expired_reservation(s: RunningServer, compat: bool) -> Result:
-    ref = send(s, "30.00", mode="RESERVATION_REQUIRED",
-               extra="<commitReservationTimeout>1</commitReservationTimeout>")
+    ref = send(
+        s,
+        "30.00",
+        mode="RESERVATION_REQUIRED",
+        extra="<commitReservationTimeout>1</commitReservationTimeout>",
+    )
     assert pay(s, ref)["status"] == "RESERVED"
     deadline = time.monotonic() + 10
     while status(s, ref).text("status") != "CANCELED":  # the worker releases it
@@ -261,7 +301,9 @@ def c63(s: RunningServer) -> Result:
 
 
 def c64(s: RunningServer) -> Result:
-    return call(s, "sendInvoice", invoice(extra="<notificationUrl>ftp://x.example/n</notificationUrl>"))
+    return call(
+        s, "sendInvoice", invoice(extra="<notificationUrl>ftp://x.example/n</notificationUrl>")
+    )
 
 
 def c90(s: RunningServer) -> Result:
@@ -278,9 +320,12 @@ def c93(s: RunningServer) -> Result:
     body = envelope("benchmarkingNop", ctx=None).encode()
     host, port = s.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(b"POST /soap/merchant/cashregister-2 HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Type: text/xml\r\nConnection: close\r\n"
-                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:20])
+        sock.sendall(
+            b"POST /soap/merchant/cashregister-2 HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: text/xml\r\nConnection: close\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:20]
+        )
         time.sleep(0.3)
         busy = call(s, "sendInvoice", invoice())
         sock.sendall(body[20:])
@@ -349,16 +394,73 @@ class Case:
 
 
 CASES = [
-    Case(0, c0), Case(2, c2), Case(11, c11), Case(11, c11_commit), Case(20, c20), Case(21, c21),
-    Case(22, c22), Case(23, c23), Case(29, c29), Case(33, c33), Case(37, c37),
-    Case(48, c48, "special"), Case(49, c49), Case(50, c50), Case(51, c51, "special"),
-    Case(53, c53), Case(54, c54), Case(58, c58), Case(96, c96_expired), Case(60, c60, "special"),
-    Case(61, c61), Case(62, c62), Case(63, c63), Case(64, c64), Case(90, c90), Case(91, c91),
-    Case(93, c93, "special"), Case(94, c94), Case(95, c95), Case(96, c96), Case(97, c97),
-    Case(98, c98), Case(99, c99),
+    Case(0, c0),
+    Case(2, c2),
+    Case(11, c11),
+    Case(11, c11_commit),
+    Case(20, c20),
+    Case(21, c21),
+    Case(22, c22),
+    Case(23, c23),
+    Case(29, c29),
+    Case(33, c33),
+    Case(37, c37),
+    Case(48, c48, "special"),
+    Case(49, c49),
+    Case(50, c50),
+    Case(51, c51, "special"),
+    Case(53, c53),
+    Case(54, c54),
+    Case(58, c58),
+    Case(96, c96_expired),
+    Case(60, c60, "special"),
+    Case(61, c61),
+    Case(62, c62),
+    Case(63, c63),
+    Case(64, c64),
+    Case(90, c90),
+    Case(91, c91),
+    Case(93, c93, "special"),
+    Case(94, c94),
+    Case(95, c95),
+    Case(96, c96),
+    Case(97, c97),
+    Case(98, c98),
+    Case(99, c99),
 ]
-REQUIRED = {0, 2, 11, 20, 21, 22, 23, 29, 33, 37, 48, 49, 50, 51, 53, 54, 58, 60, 61, 62, 63, 64,
-            90, 91, 93, 94, 95, 96, 97, 98, 99}
+REQUIRED = {
+    0,
+    2,
+    11,
+    20,
+    21,
+    22,
+    23,
+    29,
+    33,
+    37,
+    48,
+    49,
+    50,
+    51,
+    53,
+    54,
+    58,
+    60,
+    61,
+    62,
+    63,
+    64,
+    90,
+    91,
+    93,
+    94,
+    95,
+    96,
+    97,
+    98,
+    99,
+}
 
 
 def test_the_table_covers_every_code() -> None:
@@ -391,8 +493,15 @@ def test_wrong_passwords_are_throttled(main: RunningServer) -> None:
 
 
 # -- representative codes on PostgreSQL -----------------------------------------------------
-PG_CASES = [Case(0, c0), Case(20, c20), Case(54, c54), Case(50, c50), Case(95, c95),
-            Case(98, c98), Case(62, c62)]
+PG_CASES = [
+    Case(0, c0),
+    Case(20, c20),
+    Case(54, c54),
+    Case(50, c50),
+    Case(95, c95),
+    Case(98, c98),
+    Case(62, c62),
+]
 
 
 @pytest.mark.postgres

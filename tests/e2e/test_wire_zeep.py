@@ -26,17 +26,25 @@ BINDING = f"{{{TNS}}}ERSWSExternalClientServiceServiceSoapBinding"
 _REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 ORIGINAL_WSDL = _REFERENCE / "ERSWSExternalClientService.wsdl"
 if not ORIGINAL_WSDL.exists():  # the package ships a byte-identical copy
-    ORIGINAL_WSDL = Path(str(resources.files("openseqr.protocol").joinpath(
-        "wsdl", "ERSWSExternalClientService.wsdl")))
+    ORIGINAL_WSDL = Path(
+        str(
+            resources.files("openseqr.protocol").joinpath("wsdl", "ERSWSExternalClientService.wsdl")
+        )
+    )
 PATHS = ("/soap/merchant/cashregister-2", "/extclientproxy/service/v2")
 
-TERMINAL = {"clientRequestTimeout": 0, "channel": "WS", "clientId": "zeep-e2e",
-            "initiatorPrincipalId": {"id": "public_test_shop_terminal", "type": "TERMINALID"},
-            "password": "12345678"}
-RESELLER = {"clientRequestTimeout": 0,
-            "initiatorPrincipalId": {"id": "public_test_shop", "type": "RESELLERUSER",
-                                     "userId": "9900"},
-            "password": "1234"}
+TERMINAL = {
+    "clientRequestTimeout": 0,
+    "channel": "WS",
+    "clientId": "zeep-e2e",
+    "initiatorPrincipalId": {"id": "public_test_shop_terminal", "type": "TERMINALID"},
+    "password": "12345678",
+}
+RESELLER = {
+    "clientRequestTimeout": 0,
+    "initiatorPrincipalId": {"id": "public_test_shop", "type": "RESELLERUSER", "userId": "9900"},
+    "password": "1234",
+}
 ALICE = {"msisdn": "46700000001", "pin": "1111"}
 
 
@@ -46,21 +54,33 @@ def sek(value: str) -> dict[str, Any]:
 
 def invoice(total: str = "500.00", **extra: Any) -> dict[str, Any]:
     return {
-        "paymentMode": "IMMEDIATE_DEBIT", "acknowledgmentMode": "NO_ACKNOWLEDGMENT",
-        "title": "Grand Cinema", "clientInvoiceId": "order-4711",
-        "invoiceRows": {"invoiceRow": [{
-            "itemDescription": "Movie Tickets", "itemQuantity": Decimal("2"),
-            "itemTotalAmount": sek(total),
-            "itemUnitPrice": sek(str(Decimal(total) / 2)),
-        }]},
-        "totalAmount": sek(total), "cashierId": "Bob", "footer": "Thank you!", **extra,
+        "paymentMode": "IMMEDIATE_DEBIT",
+        "acknowledgmentMode": "NO_ACKNOWLEDGMENT",
+        "title": "Grand Cinema",
+        "clientInvoiceId": "order-4711",
+        "invoiceRows": {
+            "invoiceRow": [
+                {
+                    "itemDescription": "Movie Tickets",
+                    "itemQuantity": Decimal("2"),
+                    "itemTotalAmount": sek(total),
+                    "itemUnitPrice": sek(str(Decimal(total) / 2)),
+                }
+            ]
+        },
+        "totalAmount": sek(total),
+        "cashierId": "Bob",
+        "footer": "Thank you!",
+        **extra,
     }
 
 
 def terminal_ctx(terminal_id: str, password: str) -> dict[str, Any]:
-    return {"clientRequestTimeout": 0,
-            "initiatorPrincipalId": {"id": terminal_id, "type": "TERMINALID"},
-            "password": password}
+    return {
+        "clientRequestTimeout": 0,
+        "initiatorPrincipalId": {"id": terminal_id, "type": "TERMINALID"},
+        "password": password,
+    }
 
 
 def ok(resp: Any) -> Any:
@@ -90,17 +110,26 @@ def exercise(svc: Any, server: RunningServer, *, extended: bool) -> None:
     assert sent.invoiceQRCode == f"HTTP://SEQR.SE/R{ref}"
     status = ok(svc.getPaymentStatus(context=TERMINAL, invoiceReference=ref, invoiceVersion=0))
     assert (status.status, status.version) == ("ISSUED", 1)
-    ok(svc.updateInvoice(context=TERMINAL, invoiceReference=ref,
-                         invoice={"title": "Grand Cinema (updated)", "totalAmount": sek("450.00"),
-                                  "invoiceRows": {"invoiceRow": [{
-                                      "itemDescription": "Tickets",
-                                      "itemTotalAmount": sek("450.00")}]}}))
+    ok(
+        svc.updateInvoice(
+            context=TERMINAL,
+            invoiceReference=ref,
+            invoice={
+                "title": "Grand Cinema (updated)",
+                "totalAmount": sek("450.00"),
+                "invoiceRows": {
+                    "invoiceRow": [{"itemDescription": "Tickets", "itemTotalAmount": sek("450.00")}]
+                },
+            },
+        )
+    )
     status = ok(svc.getPaymentStatus(context=TERMINAL, invoiceReference=ref, invoiceVersion=0))
     assert status.status == "ISSUED" and status.version == 2
     paid = pay(server, ref)
     assert paid["status"] == "PAID" and paid["total"] == {"value": "450.00", "currency": "SEK"}
-    status = ok(svc.getPaymentStatus(context=TERMINAL, invoiceReference=ref,
-                                     invoiceVersion=status.version))
+    status = ok(
+        svc.getPaymentStatus(context=TERMINAL, invoiceReference=ref, invoiceVersion=status.version)
+    )
     assert status.status == "PAID"
     receipt = status.receipt
     assert status.ersReference and len(status.ersReference) == 25
@@ -115,16 +144,36 @@ def exercise(svc: Any, server: RunningServer, *, extended: bool) -> None:
     payment_ref = status.ersReference
 
     # submitPaymentReceipt, refundPayment (new reference, D-22), a receipt for the refund
-    ok(svc.submitPaymentReceipt(context=TERMINAL, ersReference=payment_ref, receiptDocument={
-        "mimeType": "text/html", "receiptData": b"<html><body>Kvitto</body></html>",
-        "receiptType": "PAYMENT_RECEIPT"}))
-    refund = ok(svc.refundPayment(context=TERMINAL, ersReference=payment_ref,
-                                  invoice={"title": "Refund", "cashierId": "Bob",
-                                           "totalAmount": sek("100.00")}))
+    ok(
+        svc.submitPaymentReceipt(
+            context=TERMINAL,
+            ersReference=payment_ref,
+            receiptDocument={
+                "mimeType": "text/html",
+                "receiptData": b"<html><body>Kvitto</body></html>",
+                "receiptType": "PAYMENT_RECEIPT",
+            },
+        )
+    )
+    refund = ok(
+        svc.refundPayment(
+            context=TERMINAL,
+            ersReference=payment_ref,
+            invoice={"title": "Refund", "cashierId": "Bob", "totalAmount": sek("100.00")},
+        )
+    )
     assert refund.ersReference and refund.ersReference != payment_ref
-    ok(svc.submitPaymentReceipt(context=TERMINAL, ersReference=refund.ersReference,
-                                receiptDocument={"mimeType": "text/plain", "receiptData": b"R",
-                                                 "receiptType": "REFUND_RECEIPT"}))
+    ok(
+        svc.submitPaymentReceipt(
+            context=TERMINAL,
+            ersReference=refund.ersReference,
+            receiptDocument={
+                "mimeType": "text/plain",
+                "receiptData": b"R",
+                "receiptType": "REFUND_RECEIPT",
+            },
+        )
+    )
 
     # cancelInvoice
     other = ok(svc.sendInvoice(context=TERMINAL, invoice=invoice("10.00"))).invoiceReference
@@ -133,26 +182,32 @@ def exercise(svc: Any, server: RunningServer, *, extended: bool) -> None:
     assert status.status == "CANCELED"
 
     # reservation → commitReservation (the amount only exists in the extended WSDL)
-    reserved = ok(svc.sendInvoice(context=TERMINAL, invoice=invoice(
-        "80.00", paymentMode="RESERVATION_REQUIRED"))).invoiceReference
+    reserved = ok(
+        svc.sendInvoice(
+            context=TERMINAL, invoice=invoice("80.00", paymentMode="RESERVATION_REQUIRED")
+        )
+    ).invoiceReference
     assert pay(server, reserved)["status"] == "RESERVED"
-    status = ok(svc.getPaymentStatus(context=TERMINAL, invoiceReference=reserved,
-                                     invoiceVersion=0))
+    status = ok(svc.getPaymentStatus(context=TERMINAL, invoiceReference=reserved, invoiceVersion=0))
     assert status.status == "RESERVED"
     if extended:
-        ok(svc.commitReservation(context=TERMINAL, amount=sek("75.00"),
-                                 invoiceReference=reserved))
+        ok(svc.commitReservation(context=TERMINAL, amount=sek("75.00"), invoiceReference=reserved))
     else:
         ok(svc.commitReservation(context=TERMINAL, invoiceReference=reserved))
-    status = ok(svc.getPaymentStatus(context=TERMINAL, invoiceReference=reserved,
-                                     invoiceVersion=0))
+    status = ok(svc.getPaymentStatus(context=TERMINAL, invoiceReference=reserved, invoiceVersion=0))
     assert status.status == "PAID"
     assert status.receipt.invoice.totalAmount.value == Decimal("75.00" if extended else "80.00")
 
     # registerTerminal → the new terminal works → assignSeqrId → unregisterTerminal → 29
     password = secrets.token_urlsafe(12)
-    reg = ok(svc.registerTerminal(context=RESELLER, externalTerminalId="Store 111/Till 4",
-                                  password=password, name="Cash register 4"))
+    reg = ok(
+        svc.registerTerminal(
+            context=RESELLER,
+            externalTerminalId="Store 111/Till 4",
+            password=password,
+            name="Cash register 4",
+        )
+    )
     assert len(reg.terminalId) == 32
     till = terminal_ctx(reg.terminalId, password)
     till_ref = ok(svc.sendInvoice(context=till, invoice=invoice("25.00"))).invoiceReference
@@ -168,9 +223,14 @@ def exercise(svc: Any, server: RunningServer, *, extended: bool) -> None:
     # markTransactionPeriod → executeReport: the decoded content is the report XML
     period = ok(svc.markTransactionPeriod(context=RESELLER, parameters=None))
     assert len(period.transactionPeriodId) == 25
-    report = ok(svc.executeReport(context=RESELLER, reportId="Reconciliation/STD_RECON_003.xml",
-                                  language="en",
-                                  parameters=params(transactionPeriodId=period.transactionPeriodId)))
+    report = ok(
+        svc.executeReport(
+            context=RESELLER,
+            reportId="Reconciliation/STD_RECON_003.xml",
+            language="en",
+            parameters=params(transactionPeriodId=period.transactionPeriodId),
+        )
+    )
     doc = report.report
     assert doc.mimeType == "text/html"
     assert doc.title == f"STD_RECON_003_{period.transactionPeriodId}.xml"
@@ -180,13 +240,20 @@ def exercise(svc: Any, server: RunningServer, *, extended: bool) -> None:
     refs = {r.findtext("ErsReference"): r.findtext("SalesAmount") for r in root.iter("Row")}
     assert refs[payment_ref] == "450.00000"
     assert refs[refund.ersReference] == "-100.00000"
-    shop = ok(svc.executeReport(context=RESELLER, reportId="Shop.xml", language=None,
-                                parameters=params(transactionPeriodId=period.transactionPeriodId)))
+    shop = ok(
+        svc.executeReport(
+            context=RESELLER,
+            reportId="Shop.xml",
+            language=None,
+            parameters=params(transactionPeriodId=period.transactionPeriodId),
+        )
+    )
     assert etree.fromstring(shop.report.content).tag == "ResellerTransactionSummary"
 
     # an out-of-scope operation of the WSDL → 91 after authentication (D-43e)
     out = svc.requestPrincipalInformation(
-        context=TERMINAL, principalId={"id": "public_test_shop", "type": "RESELLERID"})
+        context=TERMINAL, principalId={"id": "public_test_shop", "type": "RESELLERID"}
+    )
     assert (out.resultCode, out.resultDescription) == (91, "UNSUPPORTED_OPERATION")
 
 
@@ -195,10 +262,17 @@ def register_service(server: RunningServer) -> str:
     store = open_store(server.database_url)
     try:
         with store.transaction() as tx:
-            tx.upsert_service(Service(
-                service_id=service_id, name="Parking", terminal_id="public_test_shop_terminal",
-                order_url="https://parking.example/order", success_url="https://parking.example/ok",
-                failure_url="https://parking.example/fail", cancel_url="https://parking.example/x"))
+            tx.upsert_service(
+                Service(
+                    service_id=service_id,
+                    name="Parking",
+                    terminal_id="public_test_shop_terminal",
+                    order_url="https://parking.example/order",
+                    success_url="https://parking.example/ok",
+                    failure_url="https://parking.example/fail",
+                    cancel_url="https://parking.example/x",
+                )
+            )
     finally:
         store.close()
     return service_id
@@ -206,14 +280,24 @@ def register_service(server: RunningServer) -> str:
 
 def session_info(svc: Any, server: RunningServer) -> None:
     service_id = register_service(server)
-    opened = server.app("POST", "/scan", json={
-        "code": f"HTTP://SEQR.SE/000/{service_id}?zone=5&msisdn=spoofed", "msisdn": "46700000001"})
+    opened = server.app(
+        "POST",
+        "/scan",
+        json={
+            "code": f"HTTP://SEQR.SE/000/{service_id}?zone=5&msisdn=spoofed",
+            "msisdn": "46700000001",
+        },
+    )
     assert opened.status_code == 200, opened.text
     token = opened.json()["session"]["token"]
     info = ok(svc.getClientSessionInfo(context=TERMINAL, key=token))
     pairs = [(e.key, e.value) for e in info.parameters.entry]
-    assert pairs == [("msisdn", "46700000001"), ("subscriberKey", "101"), ("authKey", token),
-                     ("zone", "5")]  # reserved keys win over QR parameters (D-09)
+    assert pairs == [
+        ("msisdn", "46700000001"),
+        ("subscriberKey", "101"),
+        ("authKey", token),
+        ("zone", "5"),
+    ]  # reserved keys win over QR parameters (D-09)
     unknown = svc.getClientSessionInfo(context=TERMINAL, key="0000000000-00000000")
     assert unknown.resultCode == 63
     assert unknown.resultDescription == "INVALID_AUTHORIZATION_REFERENCE"
@@ -257,4 +341,3 @@ def test_wsdl_variants(server: RunningServer) -> None:
         extended = server.client.get(path + "?wsdl").content
         assert b"getClientSessionInfo" in extended and b"commitReservationTimeout" in extended
         assert b"RESERVATION_REQUIRED_PRELIMINARY_AMOUNT" in extended
-

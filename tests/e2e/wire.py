@@ -22,9 +22,11 @@ ALICE = {"msisdn": "46700000001", "pin": "1111"}
 def context(principal: str, kind: str, password: str | None, user_id: str | None = None) -> str:
     user = f"<userId>{escape(user_id)}</userId>" if user_id is not None else ""
     pw = f"<password>{escape(password)}</password>" if password is not None else ""
-    return (f"<context><clientRequestTimeout>0</clientRequestTimeout><initiatorPrincipalId>"
-            f"<id>{escape(principal)}</id><type>{kind}</type>{user}</initiatorPrincipalId>{pw}"
-            "</context>")
+    return (
+        f"<context><clientRequestTimeout>0</clientRequestTimeout><initiatorPrincipalId>"
+        f"<id>{escape(principal)}</id><type>{kind}</type>{user}</initiatorPrincipalId>{pw}"
+        "</context>"
+    )
 
 
 TERMINAL = context("public_test_shop_terminal", "TERMINALID", "12345678")
@@ -36,20 +38,25 @@ def terminal(terminal_id: str, password: str) -> str:
 
 
 def envelope(op: str, inner: str = "", ctx: str | None = TERMINAL) -> str:
-    return (f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}" xmlns:ext="{TNS}"><soapenv:Header/>'
-            f"<soapenv:Body><ext:{op}>{ctx or ''}{inner}</ext:{op}></soapenv:Body>"
-            "</soapenv:Envelope>")
+    return (
+        f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}" xmlns:ext="{TNS}"><soapenv:Header/>'
+        f"<soapenv:Body><ext:{op}>{ctx or ''}{inner}</ext:{op}></soapenv:Body>"
+        "</soapenv:Envelope>"
+    )
 
 
 def amount(value: str, currency: str = "SEK", tag: str = "totalAmount") -> str:
     return f"<{tag}><currency>{currency}</currency><value>{value}</value></{tag}>"
 
 
-def invoice(total: str = "10.00", currency: str = "SEK", extra: str = "",
-            mode: str = "IMMEDIATE_DEBIT") -> str:
-    return (f"<invoice><paymentMode>{mode}</paymentMode><title>e2e</title>"
-            f"<clientInvoiceId>e2e-{secrets.token_hex(3)}</clientInvoiceId>"
-            f"{amount(total, currency)}<cashierId>Eve</cashierId>{extra}</invoice>")
+def invoice(
+    total: str = "10.00", currency: str = "SEK", extra: str = "", mode: str = "IMMEDIATE_DEBIT"
+) -> str:
+    return (
+        f"<invoice><paymentMode>{mode}</paymentMode><title>e2e</title>"
+        f"<clientInvoiceId>e2e-{secrets.token_hex(3)}</clientInvoiceId>"
+        f"{amount(total, currency)}<cashierId>Eve</cashierId>{extra}</invoice>"
+    )
 
 
 @dataclass
@@ -62,10 +69,18 @@ class Result:
         return self.ret.findtext(name)
 
 
-def call(server: RunningServer, op: str, inner: str = "", ctx: str | None = TERMINAL,
-         headers: dict[str, str] | None = None) -> Result:
-    r = server.client.post("/soap/merchant/cashregister-2", content=envelope(op, inner, ctx),
-                           headers={"Content-Type": "text/xml; charset=utf-8", **(headers or {})})
+def call(
+    server: RunningServer,
+    op: str,
+    inner: str = "",
+    ctx: str | None = TERMINAL,
+    headers: dict[str, str] | None = None,
+) -> Result:
+    r = server.client.post(
+        "/soap/merchant/cashregister-2",
+        content=envelope(op, inner, ctx),
+        headers={"Content-Type": "text/xml; charset=utf-8", **(headers or {})},
+    )
     return parse(r.status_code, r.content, op)
 
 
@@ -113,9 +128,15 @@ def paid(server: RunningServer, total: str = "10.00") -> tuple[str, str]:
 
 def new_terminal(server: RunningServer) -> tuple[str, str]:
     password = secrets.token_urlsafe(10)
-    res = ok(call(server, "registerTerminal",
-                  f"<externalTerminalId>e2e</externalTerminalId><password>{password}</password>"
-                  "<name>e2e till</name>", RESELLER))
+    res = ok(
+        call(
+            server,
+            "registerTerminal",
+            f"<externalTerminalId>e2e</externalTerminalId><password>{password}</password>"
+            "<name>e2e till</name>",
+            RESELLER,
+        )
+    )
     tid = res.text("terminalId")
     assert tid
     return tid, terminal(tid, password)

@@ -62,10 +62,28 @@ def start_parking(seqr_url: str, workdir: Path) -> RunningParking:
     db_path = workdir / f"parking-{port}.sqlite3"
     log_path = workdir / f"parking-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "openseqr", "parking", "serve", "--seqr-url", seqr_url,
-         "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD, "--host", "127.0.0.1",
-         "--port", str(port), "--database", str(db_path)],
-        stdout=log_path.open("wb"), stderr=subprocess.STDOUT, env=dict(os.environ),
+        [
+            sys.executable,
+            "-m",
+            "openseqr",
+            "parking",
+            "serve",
+            "--seqr-url",
+            seqr_url,
+            "--terminal",
+            TERMINAL_ID,
+            "--password",
+            TERMINAL_PASSWORD,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--database",
+            str(db_path),
+        ],
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -77,12 +95,28 @@ def start_parking(seqr_url: str, workdir: Path) -> RunningParking:
 
 
 def register(db_url: str, base: str, service_id: str = SERVICE_ID) -> None:
-    result = CliRunner().invoke(main, [
-        "service", "add", service_id, "--name", "City parking", "--terminal", TERMINAL_ID,
-        "--order-url", f"{base}/order", "--success-url", f"{base}/success",
-        "--failure-url", f"{base}/failure", "--cancel-url", f"{base}/cancel",
-        "--database", db_url,
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "service",
+            "add",
+            service_id,
+            "--name",
+            "City parking",
+            "--terminal",
+            TERMINAL_ID,
+            "--order-url",
+            f"{base}/order",
+            "--success-url",
+            f"{base}/success",
+            "--failure-url",
+            f"{base}/failure",
+            "--cancel-url",
+            f"{base}/cancel",
+            "--database",
+            db_url,
+        ],
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -102,8 +136,10 @@ def parking_factory(tmp_path: Path) -> Iterator[Callable[[RunningServer], Runnin
 
 
 @pytest.fixture
-def parking(server: RunningServer,  # noqa: F811
-            parking_factory: Callable[[RunningServer], RunningParking]) -> RunningParking:
+def parking(
+    server: RunningServer,  # noqa: F811
+    parking_factory: Callable[[RunningServer], RunningParking],
+) -> RunningParking:
     return parking_factory(server)
 
 

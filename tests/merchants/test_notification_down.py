@@ -60,10 +60,30 @@ def start_parking(seqr_url: str, workdir: Path, notify_base_url: str) -> Running
     db_path = workdir / f"parking-{port}.sqlite3"
     log_path = workdir / f"parking-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "openseqr", "parking", "serve", "--seqr-url", seqr_url,
-         "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD, "--host", "127.0.0.1",
-         "--port", str(port), "--database", str(db_path), "--notify-base-url", notify_base_url],
-        stdout=log_path.open("wb"), stderr=subprocess.STDOUT, env=dict(os.environ),
+        [
+            sys.executable,
+            "-m",
+            "openseqr",
+            "parking",
+            "serve",
+            "--seqr-url",
+            seqr_url,
+            "--terminal",
+            TERMINAL_ID,
+            "--password",
+            TERMINAL_PASSWORD,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--database",
+            str(db_path),
+            "--notify-base-url",
+            notify_base_url,
+        ],
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -143,7 +163,8 @@ def seqr_status(srv: RunningServer, reference: str) -> Any:
 
 
 def test_endpoint_down_no_retries_success_page_acknowledges(
-    database_url: str, server_factory: Callable[..., RunningServer],
+    database_url: str,
+    server_factory: Callable[..., RunningServer],
     parking_to: Callable[[RunningServer, str], RunningParking],
 ) -> None:
     srv = server_factory(database_url, extra_env=ACK_WINDOW)
@@ -178,7 +199,8 @@ def test_endpoint_down_no_retries_success_page_acknowledges(
 
 
 def test_endpoint_down_no_retries_nobody_polls_reverses(
-    sqlite_url: str, server_factory: Callable[..., RunningServer],
+    sqlite_url: str,
+    server_factory: Callable[..., RunningServer],
     parking_to: Callable[[RunningServer, str], RunningParking],
 ) -> None:
     srv = server_factory(sqlite_url, extra_env=ACK_WINDOW)
@@ -191,8 +213,12 @@ def test_endpoint_down_no_retries_nobody_polls_reverses(
         paid_at = datetime.fromisoformat(paid.raw["paid_at"])
         # nobody asks: the deadline scanner reverses the payment after the window
         reversed_ = wait_until(
-            lambda: (inv := server_invoice(srv.database_url, ref)).status.value == "CANCELED"
-            and inv, timeout=10, what="the reversal")
+            lambda: (
+                (inv := server_invoice(srv.database_url, ref)).status.value == "CANCELED" and inv
+            ),
+            timeout=10,
+            what="the reversal",
+        )
         after = wallet.balances()["SEK"]
         messages = wallet.wallet()["messages"]
     assert reversed_.reason == "reversed" and reversed_.settled_at is None
@@ -228,8 +254,12 @@ class FlakyProxy:
                 if first:
                     status, data = 503, b"down for a moment"
                 else:
-                    r = httpx.post(proxy.target + self.path, content=body, timeout=10,
-                                   headers={"Content-Type": self.headers["Content-Type"]})
+                    r = httpx.post(
+                        proxy.target + self.path,
+                        content=body,
+                        timeout=10,
+                        headers={"Content-Type": self.headers["Content-Type"]},
+                    )
                     status, data = r.status_code, r.content
                 with proxy.lock:
                     t, path, _ = proxy.hits[-1]
@@ -256,7 +286,8 @@ class FlakyProxy:
 
 
 def test_first_attempt_fails_second_delivers_and_acknowledges(
-    sqlite_url: str, server_factory: Callable[..., RunningServer],
+    sqlite_url: str,
+    server_factory: Callable[..., RunningServer],
     parking_to: Callable[[RunningServer, str], RunningParking],
 ) -> None:
     srv = server_factory(sqlite_url, extra_env=ACK_WINDOW)
@@ -288,6 +319,7 @@ def test_first_attempt_fails_second_delivers_and_acknowledges(
     assert invoice.status.value == "PAID"
     assert seqr_status(srv, ref).status is InvoiceStatus.PAID
     assert before - after == PRICE
-    ticket = wait_until(lambda: (t := parking.ticket(ref))["status"] == "paid" and t,
-                        timeout=10, what="the ticket")
+    ticket = wait_until(
+        lambda: (t := parking.ticket(ref))["status"] == "paid" and t, timeout=10, what="the ticket"
+    )
     assert ticket["notified_at"] is not None and ticket["code"]

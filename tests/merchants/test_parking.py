@@ -93,8 +93,9 @@ def server_invoice(database_url: str, reference: str) -> Any:
 
 
 @pytest.mark.slow
-def test_success_ticket_on_page_and_receipt(server: RunningServer, parking: RunningParking,
-                                            http: Any) -> None:
+def test_success_ticket_on_page_and_receipt(
+    server: RunningServer, parking: RunningParking, http: Any
+) -> None:
     with HeadlessWallet(server.url, *ALICE) as wallet:
         before = wallet.balances()["SEK"]
         outcome = wallet.run(QR)
@@ -107,8 +108,10 @@ def test_success_ticket_on_page_and_receipt(server: RunningServer, parking: Runn
     assert before - after == Decimal("20.00")
     # ES-13: Success URL #TOKEN_<ref>, and the page shows the ticket
     assert outcome.final_url == f"{parking.url}/success#{outcome.session.token}_{ref}"
-    ticket = wait_until(lambda: (t := parking.ticket(ref))["notified_at"] and
-                        t["receipt_state"] == "sent" and t, what="notification + receipt")
+    ticket = wait_until(
+        lambda: (t := parking.ticket(ref))["notified_at"] and t["receipt_state"] == "sent" and t,
+        what="notification + receipt",
+    )
     assert ticket["status"] == "paid" and ticket["zone"] == "42" and ticket["minutes"] == 60
     assert ticket["msisdn"] == ALICE[0]
     assert re.fullmatch(r"P42-[A-Z2-9]{6}", ticket["code"])
@@ -121,8 +124,12 @@ def test_success_ticket_on_page_and_receipt(server: RunningServer, parking: Runn
     assert view.status_code == 200 and ticket["code"] in view.text
     data = http.get(f"{parking.url}/api/ticket", params={"token": token, "reference": ref}).json()
     assert data["code"] == ticket["code"] and data["status"] == "paid"
-    assert http.get(f"{parking.url}/api/ticket",
-                    params={"token": "0000000000-00000000", "reference": ref}).status_code == 404
+    assert (
+        http.get(
+            f"{parking.url}/api/ticket", params={"token": "0000000000-00000000", "reference": ref}
+        ).status_code
+        == 404
+    )
     # ES-12: acknowledged (settled), notification received; the receipt carries the ticket code
     invoice = server_invoice(server.database_url, ref)
     assert invoice.settled_at is not None, "the payment was not acknowledged"
@@ -137,8 +144,9 @@ def test_success_ticket_on_page_and_receipt(server: RunningServer, parking: Runn
 
 
 @pytest.mark.slow
-def test_provider_decline_shows_failure_page(server: RunningServer,
-                                             parking: RunningParking) -> None:
+def test_provider_decline_shows_failure_page(
+    server: RunningServer, parking: RunningParking
+) -> None:
     with HeadlessWallet(server.url, *DAVE) as wallet:
         outcome = wallet.run(QR)
     assert outcome.status is Status.FAILED, outcome.as_dict()
@@ -150,9 +158,9 @@ def test_provider_decline_shows_failure_page(server: RunningServer,
 
 
 @pytest.mark.slow
-def test_customer_cancel_shows_cancel_page(server: RunningServer,
-                                           parking: RunningParking) -> None:
+def test_customer_cancel_shows_cancel_page(server: RunningServer, parking: RunningParking) -> None:
     with HeadlessWallet(server.url, *ALICE) as wallet:
+
         def four_hours(page: Page, choices: tuple[Choice, ...]) -> Choice:
             choice = first_choice(choices)
             return choice.fill(minutes="240") if "minutes" in choice.field_dict else choice
@@ -166,8 +174,9 @@ def test_customer_cancel_shows_cancel_page(server: RunningServer,
 
 
 @pytest.mark.slow
-def test_leave_link_cancels_the_session(server: RunningServer, parking: RunningParking,
-                                        http: Any) -> None:
+def test_leave_link_cancels_the_session(
+    server: RunningServer, parking: RunningParking, http: Any
+) -> None:
     seen: list[Page] = []
 
     def choose(page: Page, choices: tuple[Choice, ...]) -> Choice:
@@ -192,11 +201,13 @@ def test_leave_link_cancels_the_session(server: RunningServer, parking: RunningP
 
 @pytest.mark.slow
 def test_expired_session_message(
-    database_url: str, server_factory: Callable[..., RunningServer],
+    database_url: str,
+    server_factory: Callable[..., RunningServer],
     parking_factory: Callable[[RunningServer], RunningParking],
 ) -> None:
-    srv = server_factory(database_url,
-                         extra_env={"OPENSEQR_SESSION_LIFETIME_MINUTES": "0.01"})  # 0.6 s
+    srv = server_factory(
+        database_url, extra_env={"OPENSEQR_SESSION_LIFETIME_MINUTES": "0.01"}
+    )  # 0.6 s
     parking = parking_factory(srv)
     seen: list[Page] = []
 
@@ -228,14 +239,28 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, int, int]]:
     out = tmp_path / "demo.out"
     with out.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "openseqr", "demo", "--port", str(port), "--parking-port",
-             str(parking_port), "--data-dir", str(tmp_path / "data")],
-            stdout=sink, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "openseqr",
+                "demo",
+                "--port",
+                str(port),
+                "--parking-port",
+                str(parking_port),
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
             env={k: v for k, v in os.environ.items() if not k.startswith("OPENSEQR_")},
         )
     try:
-        wait_until(lambda: "Press Ctrl+C" in out.read_text(errors="replace")
-                   or process.poll() is not None, timeout=60, what="demo banner")
+        wait_until(
+            lambda: "Press Ctrl+C" in out.read_text(errors="replace") or process.poll() is not None,
+            timeout=60,
+            what="demo banner",
+        )
         assert process.poll() is None, out.read_text(errors="replace")
         yield out.read_text(errors="replace"), port, parking_port
     finally:
@@ -259,13 +284,16 @@ def test_demo_prints_and_the_printed_wallet_command_pays(demo: tuple[str, int, i
     assert f"{server}/api/app/v1/openapi.json" in text
     assert f"http://127.0.0.1:{parking_port}/order" in text
     assert "46700000004 / 4444" in text
-    expected = (f"openseqr wallet pay 'HTTP://SEQR.SE/000/parking?zone=42' --msisdn 46700000001 "
-                f"--pin 1111 --server {server}")
+    expected = (
+        f"openseqr wallet pay 'HTTP://SEQR.SE/000/parking?zone=42' --msisdn 46700000001 "
+        f"--pin 1111 --server {server}"
+    )
     assert expected in text
     wait_for_http(f"http://127.0.0.1:{parking_port}/health", timeout=10)
     argv = shlex.split(expected)
-    result = subprocess.run([sys.executable, "-m", "openseqr", *argv[1:]], capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "openseqr", *argv[1:]], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "status: PAID" in result.stdout
     assert f"http://127.0.0.1:{parking_port}/success#" in result.stdout
@@ -280,8 +308,12 @@ class FakeSeqr:
     is_async = True
 
     def __init__(self) -> None:
-        self.session: dict[str, str] = {"msisdn": "46700000001", "subscriberKey": "101",
-                                        "authKey": "1234567890-12345678", "zone": "42"}
+        self.session: dict[str, str] = {
+            "msisdn": "46700000001",
+            "subscriberKey": "101",
+            "authKey": "1234567890-12345678",
+            "zone": "42",
+        }
         self.session_error: Exception | None = None
         self.status = InvoiceStatus.PAID
         self.invoices: list[tuple[str, Decimal, dict[str, Any]]] = []
@@ -293,21 +325,28 @@ class FakeSeqr:
             raise self.session_error
         return dict(self.session)
 
-    async def send_invoice(self, amount: Decimal, currency: str | None = None,
-                           **kw: Any) -> SentInvoice:
+    async def send_invoice(
+        self, amount: Decimal, currency: str | None = None, **kw: Any
+    ) -> SentInvoice:
         ref = f"2026010100000000{len(self.invoices) + 1}"
         self.invoices.append((ref, amount, kw))
         return SentInvoice(ref, f"HTTP://SEQR.SE/R{ref}")
 
     async def get_payment_status(self, reference: str, version: int = 0) -> PaymentStatus:
         paid = self.status is InvoiceStatus.PAID
-        return PaymentStatus(self.status, 2, reference,
-                             ers_reference="2026010112000000012345678" if paid else None,
-                             receipt=PaymentReceipt(TERMINAL_ID, None, None, reference, None,
-                                                    None, None) if paid else None)
+        return PaymentStatus(
+            self.status,
+            2,
+            reference,
+            ers_reference="2026010112000000012345678" if paid else None,
+            receipt=PaymentReceipt(TERMINAL_ID, None, None, reference, None, None, None)
+            if paid
+            else None,
+        )
 
-    async def submit_payment_receipt(self, ers_reference: str, data: str, *a: Any,
-                                     **kw: Any) -> None:
+    async def submit_payment_receipt(
+        self, ers_reference: str, data: str, *a: Any, **kw: Any
+    ) -> None:
         self.receipts.append((ers_reference, data))
 
     async def cancel_invoice(self, reference: str) -> None:
@@ -330,8 +369,9 @@ class Pages:
 
     def __init__(self, app: Any) -> None:
         self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                        base_url="http://parking.test")
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://parking.test"
+        )
 
     def get(self, url: str, **kw: Any) -> httpx.Response:
         return self.loop.run_until_complete(self.client.get(url, **kw))
@@ -346,8 +386,9 @@ class Pages:
 
 @pytest.fixture
 def page_client(fake: FakeSeqr) -> Iterator[Pages]:
-    app = create_parking_app("http://seqr.test", TERMINAL_ID, TERMINAL_PASSWORD,
-                             "http://parking.test", client=fake)
+    app = create_parking_app(
+        "http://seqr.test", TERMINAL_ID, TERMINAL_PASSWORD, "http://parking.test", client=fake
+    )
     pages = Pages(app)
     try:
         yield pages
@@ -361,8 +402,11 @@ def test_pay_sends_invoice_and_answers_trigger(page_client: Pages, fake: FakeSeq
     assert choose.status_code == 200
     for price in ("10.00 kr", "20.00 kr", "40.00 kr", "80.00 kr"):  # zone 42: 20 kr/h
         assert price in choose.text
-    r = page_client.post("/order/pay", data={"token": TOKEN, "minutes": "120"},
-                         headers={"Accept": "application/json"})
+    r = page_client.post(
+        "/order/pay",
+        data={"token": TOKEN, "minutes": "120"},
+        headers={"Accept": "application/json"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     ref, amount, kw = fake.invoices[0]
@@ -378,10 +422,10 @@ def test_pay_sends_invoice_and_answers_trigger(page_client: Pages, fake: FakeSeq
     assert fake.cancelled == [ref]
 
 
-def test_success_page_resolves_without_notification(page_client: Pages,
-                                                    fake: FakeSeqr) -> None:
-    r = page_client.post("/order/pay", data={"token": TOKEN, "minutes": "60"},
-                         headers={"Accept": "application/json"})
+def test_success_page_resolves_without_notification(page_client: Pages, fake: FakeSeqr) -> None:
+    r = page_client.post(
+        "/order/pay", data={"token": TOKEN, "minutes": "60"}, headers={"Accept": "application/json"}
+    )
     ref = r.json()["invoiceReference"]
     page = page_client.get("/success")  # the cookie names the ticket; TestClient drops "#…"
     assert page.status_code == 200
@@ -392,18 +436,21 @@ def test_success_page_resolves_without_notification(page_client: Pages,
     assert len(fake.receipts) == 1  # issued and receipted exactly once
 
 
-@pytest.mark.parametrize("code,title", [(60, "Session expired"), (61, "Session closed"),
-                                        (63, "Link not valid")])
-def test_session_problems_are_explained(page_client: Pages, fake: FakeSeqr, code: int,
-                                        title: str) -> None:
+@pytest.mark.parametrize(
+    "code,title", [(60, "Session expired"), (61, "Session closed"), (63, "Link not valid")]
+)
+def test_session_problems_are_explained(
+    page_client: Pages, fake: FakeSeqr, code: int, title: str
+) -> None:
     from openseqr.sdk import error_for_code
 
     fake.session_error = error_for_code(code)
     page = page_client.get("/order/choose", params={"token": TOKEN})
     assert page.status_code == 200 and title in page.text
     assert f'data-result-code="{code}"' in page.text
-    r = page_client.post("/order/pay", data={"token": TOKEN, "minutes": "60"},
-                         headers={"Accept": "application/json"})
+    r = page_client.post(
+        "/order/pay", data={"token": TOKEN, "minutes": "60"}, headers={"Accept": "application/json"}
+    )
     assert r.json()["resultCode"] == code and fake.invoices == []
 
 
@@ -442,13 +489,14 @@ def test_pages_fit_320_by_480(page_client: Pages, fake: FakeSeqr) -> None:
         inline += " ".join(re.findall(r"<style[^>]*>(.*?)</style>", html, re.S))
         assert _too_wide(inline) == [], name
         assert not re.search(r'\swidth="(\d+)"', html) or all(
-            int(w) <= 320 for w in re.findall(r'\swidth="(\d+)"', html)), name
+            int(w) <= 320 for w in re.findall(r'\swidth="(\d+)"', html)
+        ), name
     assert "You are parked" in pages["success"]
     # every view before the payment has a way back
     for name in ("order", "choose", "confirm"):
         assert 'href="SEQR-ACTION://WIZARD/CANCEL"' in pages[name], name
     assert "&#8249; Back" in pages["confirm"]
-    assert 'location.hash' in pages["order"]
+    assert "location.hash" in pages["order"]
     receipt = fake.receipts[0][1]
     assert _too_wide(receipt) == [] and "viewport" in receipt
     assert (PACKAGE / "templates").is_dir()

@@ -28,18 +28,33 @@ sqlite_server = _shop.sqlite_server
 RESELLER = ("public_test_shop", "9900", "1234")
 
 
-def till_for(merchants: Callable[..., RunningMerchant], srv: RunningServer,
-             *extra: str) -> RunningMerchant:
-    return merchants("pos", "--seqr-url", srv.url, "--reseller", RESELLER[0], "--reseller-user",
-                     RESELLER[1], *extra)
+def till_for(
+    merchants: Callable[..., RunningMerchant], srv: RunningServer, *extra: str
+) -> RunningMerchant:
+    return merchants(
+        "pos",
+        "--seqr-url",
+        srv.url,
+        "--reseller",
+        RESELLER[0],
+        "--reseller-user",
+        RESELLER[1],
+        *extra,
+    )
 
 
 def setup_till(pos: RunningMerchant, http: httpx.Client, seqr_id: str) -> dict[str, str]:
     """P-1…P-3 through the setup page; returns the till's stored registration."""
-    r = http.post(f"{pos.url}/setup/register", data={
-        "reseller_id": RESELLER[0], "reseller_user": RESELLER[1],
-        "reseller_password": RESELLER[2], "external_terminal_id": "Store 1/Till 4",
-        "name": "Café Kronan, till 4"})
+    r = http.post(
+        f"{pos.url}/setup/register",
+        data={
+            "reseller_id": RESELLER[0],
+            "reseller_user": RESELLER[1],
+            "reseller_password": RESELLER[2],
+            "external_terminal_id": "Store 1/Till 4",
+            "name": "Café Kronan, till 4",
+        },
+    )
     assert r.status_code == 200 and 'id="registered"' in r.text, r.text
     r = http.post(f"{pos.url}/setup/seqr-id", data={"seqr_id": seqr_id})
     assert r.status_code == 200 and f"HTTP://SEQR.SE/Q{seqr_id}" in r.text, r.text
@@ -54,8 +69,9 @@ def _config(pos: RunningMerchant) -> list[dict[str, Any]]:
         return [dict(r) for r in db.execute("SELECT * FROM config")]
 
 
-def sell(pos: RunningMerchant, http: httpx.Client, *rows: tuple[str, int, str],
-         cashier: str = "bob") -> dict[str, Any]:
+def sell(
+    pos: RunningMerchant, http: httpx.Client, *rows: tuple[str, int, str], cashier: str = "bob"
+) -> dict[str, Any]:
     data = {"cashier_id": cashier}
     for i, (desc, qty, price) in enumerate(rows, start=1):
         data |= {f"desc{i}": desc, f"qty{i}": str(qty), f"price{i}": price}
@@ -72,8 +88,9 @@ def status(pos: RunningMerchant, http: httpx.Client, payment: str) -> dict[str, 
 
 def scan_and_pay(srv: RunningServer, seqr_id: str) -> str:
     """P-6: the customer scans the sticker, sees the till's live invoice and pays."""
-    scanned = srv.app("POST", "/scan", json={"code": f"HTTP://SEQR.SE/Q{seqr_id}",
-                                             "msisdn": ALICE["msisdn"]})
+    scanned = srv.app(
+        "POST", "/scan", json={"code": f"HTTP://SEQR.SE/Q{seqr_id}", "msisdn": ALICE["msisdn"]}
+    )
     assert scanned.status_code == 200, scanned.text
     body = scanned.json()
     assert body["kind"] == "invoice", body
@@ -99,7 +116,8 @@ def server_receipts(database_url: str, ers_reference: str) -> list[Any]:
 
 @pytest.mark.slow
 def test_register_sticker_pay_and_receipt(
-        server: RunningServer, merchants: Callable[..., RunningMerchant]) -> None:
+    server: RunningServer, merchants: Callable[..., RunningMerchant]
+) -> None:
     pos = till_for(merchants, server)
     with httpx.Client(timeout=15, follow_redirects=True) as http:
         assert str(http.get(pos.url + "/").url).endswith("/setup")  # not registered yet
@@ -123,8 +141,9 @@ def test_register_sticker_pay_and_receipt(
         # P-6/P-7: the customer scans the sticker and pays; the till's poll sees PAID
         ref = scan_and_pay(server, "kronan0001till4")
         assert ref == sale["invoiceReference"]
-        st = wait_until(lambda: (s := status(pos, http, sale["payment"]))["phase"] == "paid" and s,
-                        what="PAID")
+        st = wait_until(
+            lambda: (s := status(pos, http, sale["payment"]))["phase"] == "paid" and s, what="PAID"
+        )
         assert re.fullmatch(r"\d{25}", st["ersReference"])
         # P-9: receipt with amount, ersReference, "SEQR payment"; submitted to SEQR once
         receipt = http.get(f"{pos.url}/payments/{sale['payment']}")
@@ -142,7 +161,8 @@ def test_register_sticker_pay_and_receipt(
 
 @pytest.mark.slow
 def test_new_invoice_supersedes_and_cancel(
-        sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]) -> None:
+    sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]
+) -> None:
     pos = till_for(merchants, sqlite_server)
     with httpx.Client(timeout=15, follow_redirects=True) as http:
         setup_till(pos, http, "kronan0002")
@@ -151,8 +171,9 @@ def test_new_invoice_supersedes_and_cancel(
         old = status(pos, http, first["payment"])
         assert old["status"] == "canceled" and old["note"] == f"superseded by {second['payment']}"
         # the sticker now leads to the second invoice
-        scanned = sqlite_server.app("POST", "/scan", json={"code": "HTTP://SEQR.SE/Qkronan0002",
-                                                           "msisdn": ALICE["msisdn"]}).json()
+        scanned = sqlite_server.app(
+            "POST", "/scan", json={"code": "HTTP://SEQR.SE/Qkronan0002", "msisdn": ALICE["msisdn"]}
+        ).json()
         assert scanned["invoice"]["reference"] == second["invoiceReference"]
         # P-8: "Cancel" → cancel_or_acknowledge → CANCELED on both sides
         r = http.post(f"{pos.url}/payments/{second['payment']}/cancel")
@@ -165,25 +186,34 @@ def test_new_invoice_supersedes_and_cancel(
         # cancel after the customer paid: the payment is acknowledged instead
         third = sell(pos, http, ("Latte", 1, "42.00"))
         scan_and_pay(sqlite_server, "kronan0002")
-        done = http.post(f"{pos.url}/api/payments/{third['payment']}/cancel",
-                         headers={"Accept": "application/json"}).json()
+        done = http.post(
+            f"{pos.url}/api/payments/{third['payment']}/cancel",
+            headers={"Accept": "application/json"},
+        ).json()
         assert done["status"] == "paid" and done["ersReference"]
         # bad input is refused before anything reaches SEQR
-        bad = http.post(f"{pos.url}/invoices", data={"desc1": "Tea", "price1": "-1"},
-                        headers={"Accept": "application/json"})
+        bad = http.post(
+            f"{pos.url}/invoices",
+            data={"desc1": "Tea", "price1": "-1"},
+            headers={"Accept": "application/json"},
+        )
         assert bad.status_code == 400
 
 
 @pytest.mark.slow
 def test_try_again_after_the_cycle(
-        sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]) -> None:
+    sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]
+) -> None:
     pos = till_for(merchants, sqlite_server, "--cycle-seconds", "1.5")
     with httpx.Client(timeout=15, follow_redirects=True) as http:
         setup_till(pos, http, "kronan0003")
         sale = sell(pos, http, ("Tea", 1, "25.00"))
         assert status(pos, http, sale["payment"])["phase"] == "waiting"
-        asked = wait_until(lambda: (s := status(pos, http, sale["payment"]))["phase"] == "ask"
-                           and s, timeout=10, what="try again?")
+        asked = wait_until(
+            lambda: (s := status(pos, http, sale["payment"]))["phase"] == "ask" and s,
+            timeout=10,
+            what="try again?",
+        )
         assert asked["cycle"] == 1 and asked["remaining"] == 0 and "Try again" in asked["message"]
         again = http.post(f"{pos.url}/api/payments/{sale['payment']}/try-again").json()
         assert again["phase"] == "waiting" and again["cycle"] == 2
@@ -195,7 +225,8 @@ def test_try_again_after_the_cycle(
 
 @pytest.mark.slow
 def test_close_and_reconcile_shows_payment_and_refund(
-        sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]) -> None:
+    sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]
+) -> None:
     pos = till_for(merchants, sqlite_server)
     with httpx.Client(timeout=15, follow_redirects=True) as http:
         cfg = setup_till(pos, http, "kronan0004")
@@ -205,20 +236,19 @@ def test_close_and_reconcile_shows_payment_and_refund(
         # refund part of it from the receipt view
         r = http.post(f"{pos.url}/payments/{sale['payment']}/refund", data={"amount": "20.00"})
         assert r.status_code == 200 and 'id="refunds"' in r.text, r.text
-        too_much = http.post(f"{pos.url}/payments/{sale['payment']}/refund",
-                             data={"amount": "200.00"})
+        too_much = http.post(
+            f"{pos.url}/payments/{sale['payment']}/refund", data={"amount": "200.00"}
+        )
         assert too_much.status_code == 400
         # Close & Reconcile: markTransactionPeriod(TERMINALID) + STD_RECON_006/007
         report = http.post(f"{pos.url}/reconcile")
         assert report.status_code == 200, report.text
         period = re.search(r'id="period-id">(\d+)<', report.text).group(1)  # type: ignore[union-attr]
         assert 'id="summary"' in report.text and 'id="details"' in report.text
-        details = re.search(r'<table[^>]*id="details">(.*?)</table>', report.text,
-                            re.S).group(1)  # type: ignore[union-attr]
+        details = re.search(r'<table[^>]*id="details">(.*?)</table>', report.text, re.S).group(1)  # type: ignore[union-attr]
         assert st["ersReference"] in details and "130.00000" in details
         assert "-20.00000" in details and "alice" in details
-        summary = re.search(r'<table[^>]*id="summary">(.*?)</table>', report.text,
-                            re.S).group(1)  # type: ignore[union-attr]
+        summary = re.search(r'<table[^>]*id="summary">(.*?)</table>', report.text, re.S).group(1)  # type: ignore[union-attr]
         assert ">1<" in summary and "110.00000" in summary  # one sale, netted with the refund
         assert cfg["terminal_id"] in report.text
         again = http.get(f"{pos.url}/reconcile/{period}")
@@ -230,12 +260,20 @@ def test_close_and_reconcile_shows_payment_and_refund(
 
 @pytest.mark.slow
 def test_setup_errors_are_shown(
-        sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]) -> None:
+    sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]
+) -> None:
     pos = till_for(merchants, sqlite_server)
     with httpx.Client(timeout=15, follow_redirects=True) as http:
-        r = http.post(f"{pos.url}/setup/register", data={
-            "reseller_id": RESELLER[0], "reseller_user": RESELLER[1],
-            "reseller_password": "wrong", "external_terminal_id": "x", "name": "x"})
+        r = http.post(
+            f"{pos.url}/setup/register",
+            data={
+                "reseller_id": RESELLER[0],
+                "reseller_user": RESELLER[1],
+                "reseller_password": "wrong",
+                "external_terminal_id": "x",
+                "name": "x",
+            },
+        )
         assert r.status_code == 400 and "Registration failed" in r.text
         assert "(result code 20)" in r.text
         assert str(http.get(pos.url + "/cashier").url).endswith("/setup")
@@ -254,7 +292,8 @@ def test_password_and_report_parsing() -> None:
         '<?xml version="1.0" encoding="UTF-8"?><TransactionDetails><Meta><ResellerId>r</ResellerId>'
         "<TerminalId>t</TerminalId></Meta><Row><TerminalId>t</TerminalId><CashierId>bob"
         "</CashierId><SalesAmount>10.00000</SalesAmount><ErsReference>1</ErsReference></Row>"
-        "</TransactionDetails>")
+        "</TransactionDetails>"
+    )
     assert table is not None and table.root == "TransactionDetails"
     assert table.meta == {"ResellerId": "r", "TerminalId": "t"}
     assert table.columns == ["TerminalId", "CashierId", "SalesAmount", "ErsReference"]

@@ -33,8 +33,10 @@ from tests.helpers import free_port, wait_for_http
 TERMINAL_ID, TERMINAL_PASSWORD = "public_test_shop_terminal", "12345678"
 ALICE = {"msisdn": "46700000001", "pin": "1111"}
 DAVE = {"msisdn": "46700000004", "pin": "4444"}  # the bank declines
-PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/126.0 Mobile Safari/537.36")
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Mobile Safari/537.36"
+)
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0"
 STATUS_KEYS = {"resultCode", "resultDescription", "status", "customerTokens", "version"}
 
@@ -81,9 +83,22 @@ def start_merchant(kind: str, workdir: Path, args: list[str]) -> RunningMerchant
     db_path = workdir / f"{kind}-{port}.sqlite3"
     log_path = workdir / f"{kind}-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", f"openseqr.merchants.{kind}", "serve", *args, "--host",
-         "127.0.0.1", "--port", str(port), "--database", str(db_path)],
-        stdout=log_path.open("wb"), stderr=subprocess.STDOUT, env=dict(os.environ),
+        [
+            sys.executable,
+            "-m",
+            f"openseqr.merchants.{kind}",
+            "serve",
+            *args,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--database",
+            str(db_path),
+        ],
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -95,13 +110,15 @@ def start_merchant(kind: str, workdir: Path, args: list[str]) -> RunningMerchant
 
 
 def start_webshop(seqr_url: str, workdir: Path) -> RunningMerchant:
-    return start_merchant("webshop", workdir, ["--seqr-url", seqr_url, "--terminal", TERMINAL_ID,
-                                               "--password", TERMINAL_PASSWORD])
+    return start_merchant(
+        "webshop",
+        workdir,
+        ["--seqr-url", seqr_url, "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD],
+    )
 
 
 @pytest.fixture
-def sqlite_server(tmp_path: Path,
-                  server_factory: Callable[..., RunningServer]) -> RunningServer:
+def sqlite_server(tmp_path: Path, server_factory: Callable[..., RunningServer]) -> RunningServer:
     return server_factory(f"sqlite:///{tmp_path / 'seqr.sqlite3'}")
 
 
@@ -120,16 +137,20 @@ def merchants(tmp_path: Path) -> Iterator[Callable[..., RunningMerchant]]:
 
 
 def webshop_for(merchants: Callable[..., RunningMerchant], srv: RunningServer) -> RunningMerchant:
-    return merchants("webshop", "--seqr-url", srv.url, "--terminal", TERMINAL_ID, "--password",
-                     TERMINAL_PASSWORD)
+    return merchants(
+        "webshop", "--seqr-url", srv.url, "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD
+    )
 
 
-def checkout(shop: RunningMerchant, ua: str = DESKTOP_UA,
-             cart: tuple[tuple[str, int], ...] = (("T-ADULT", 2), ("S-POPCORN", 1)),
-             ) -> tuple[httpx.Client, str, httpx.Response]:
+def checkout(
+    shop: RunningMerchant,
+    ua: str = DESKTOP_UA,
+    cart: tuple[tuple[str, int], ...] = (("T-ADULT", 2), ("S-POPCORN", 1)),
+) -> tuple[httpx.Client, str, httpx.Response]:
     """Fill the cart and check out; returns the browser, the order id and the checkout page."""
-    browser = httpx.Client(base_url=shop.url, headers={"User-Agent": ua}, timeout=15,
-                           follow_redirects=True)
+    browser = httpx.Client(
+        base_url=shop.url, headers={"User-Agent": ua}, timeout=15, follow_redirects=True
+    )
     for sku, qty in cart:
         r = browser.post("/cart/add", data={"sku": sku, "quantity": str(qty)})
         assert r.status_code == 200 and "Your cart" in r.text
@@ -155,7 +176,8 @@ def order_row(shop: RunningMerchant, order_id: str) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_desktop_checkout_qr_notification_status_and_done(
-        server: RunningServer, merchants: Callable[..., RunningMerchant]) -> None:
+    server: RunningServer, merchants: Callable[..., RunningMerchant]
+) -> None:
     shop = webshop_for(merchants, server)
     browser, order_id, page = checkout(shop)
     ref = reference_of(page)
@@ -182,13 +204,17 @@ def test_desktop_checkout_qr_notification_status_and_done(
     assert invoice["total"] == {"value": "335.00", "currency": "SEK"}
     assert invoice["status"] == "ISSUED"
     assert [row["description"].split(" (")[0] for row in invoice["rows"]] == [
-        "Adult ticket", "Popcorn, large"]
+        "Adult ticket",
+        "Popcorn, large",
+    ]
     assert invoice["back_url"] == f"{shop.url}/done?order={order_id}"
     # W-5/W-6: the customer pays; W-7/W-8: notification → getPaymentStatus (acknowledges)
     paid = server.app("POST", f"/invoices/{ref}/pay", json=ALICE)
     assert paid.status_code == 200, paid.text
-    row = wait_until(lambda: (o := order_row(shop, order_id))["status"] == "paid" and
-                     o["notified_at"] and o, what="notification")
+    row = wait_until(
+        lambda: (o := order_row(shop, order_id))["status"] == "paid" and o["notified_at"] and o,
+        what="notification",
+    )
     assert row["acknowledged_via"] in ("notification", "status-url")
     assert re.fullmatch(r"\d{25}", row["ers_reference"])
     # the page's next poll sees PAID and stops; the done page (W-9/W-10)
@@ -208,7 +234,8 @@ def test_desktop_checkout_qr_notification_status_and_done(
 
 @pytest.mark.slow
 def test_mobile_deep_link_and_back_url_done_page(
-        sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]) -> None:
+    sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]
+) -> None:
     shop = webshop_for(merchants, sqlite_server)
     browser, order_id, page = checkout(shop, PHONE_UA, (("T-CHILD", 1),))
     ref = reference_of(page)
@@ -227,17 +254,20 @@ def test_mobile_deep_link_and_back_url_done_page(
     row = order_row(shop, order_id)
     assert row["status"] == "paid" and row["ers_reference"] in done.text
     # iPhone/iPad/iPod/IEMobile are phones too; BlackBerry/Opera Mini unsupported
-    for ua, platform in (("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", "mobile"),
-                         ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)", "mobile"),
-                         ("Opera/9.80 (J2ME/MIDP; Opera Mini/9.80)", "unsupported"),
-                         (DESKTOP_UA, "desktop")):
+    for ua, platform in (
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", "mobile"),
+        ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)", "mobile"),
+        ("Opera/9.80 (J2ME/MIDP; Opera Mini/9.80)", "unsupported"),
+        (DESKTOP_UA, "desktop"),
+    ):
         assert platform_of(ua) == platform
     browser.close()
 
 
 @pytest.mark.slow
 def test_unknown_order_and_invoice_are_404(
-        sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]) -> None:
+    sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]
+) -> None:
     shop = webshop_for(merchants, sqlite_server)
     with httpx.Client(base_url=shop.url, timeout=15) as http:
         r = http.get("/seqr/status", params={"invoiceReference": "20990101000000001"})
@@ -245,8 +275,10 @@ def test_unknown_order_and_invoice_are_404(
         # an invoice of the same terminal that is not one of the shop's orders: 404 as well
         with SeqrClient(sqlite_server.url, TERMINAL_ID, TERMINAL_PASSWORD) as client:
             foreign = client.send_invoice(Decimal("10.00"), "SEK", title="not the shop's")
-        assert http.get("/seqr/status",
-                        params={"invoiceReference": foreign.reference}).status_code == 404
+        assert (
+            http.get("/seqr/status", params={"invoiceReference": foreign.reference}).status_code
+            == 404
+        )
         assert http.get("/seqr/status").status_code == 400
         assert http.get("/done", params={"order": "0000000000000000"}).status_code == 404
         assert http.get("/order/0000000000000000").status_code == 404
@@ -257,7 +289,8 @@ def test_unknown_order_and_invoice_are_404(
 
 @pytest.mark.slow
 def test_cancel_and_declined_payment(
-        sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]) -> None:
+    sqlite_server: RunningServer, merchants: Callable[..., RunningMerchant]
+) -> None:
     shop = webshop_for(merchants, sqlite_server)
     browser, order_id, page = checkout(shop)
     ref = reference_of(page)
@@ -287,8 +320,11 @@ class InProcess:
 
     def __init__(self, app: Any) -> None:
         self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                        base_url="http://shop.test", follow_redirects=True)
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://shop.test",
+            follow_redirects=True,
+        )
 
     def __enter__(self) -> InProcess:
         return self
@@ -317,8 +353,9 @@ def test_cart_cookie_is_signed() -> None:
 
 
 def test_pages_render_and_cart_math() -> None:
-    app = create_webshop_app("http://seqr.test", TERMINAL_ID, TERMINAL_PASSWORD,
-                             "http://shop.test", client=object())
+    app = create_webshop_app(
+        "http://seqr.test", TERMINAL_ID, TERMINAL_PASSWORD, "http://shop.test", client=object()
+    )
     with InProcess(app) as client:
         index = client.get("/")
         assert index.status_code == 200 and "Adult ticket" in index.text

@@ -53,8 +53,11 @@ def app(tmp_path: Path) -> Any:
     from openseqr.server.app import create_app
     from openseqr.settings import Settings
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'sdk.sqlite3'}",
-                        data_dir=tmp_path / "data", worker=False)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'sdk.sqlite3'}",
+        data_dir=tmp_path / "data",
+        worker=False,
+    )
     application = create_app(settings)
     yield application
     application.state.ctx.store.close()

@@ -29,8 +29,9 @@ ACK_ENV = {"OPENSEQR_ACK_WINDOW_SECONDS": "2"}
 class ServedReceiver:
     def __init__(self, app: Any) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -77,14 +78,17 @@ def client(ack_server: RunningServer) -> Iterator[SeqrClient]:
 def test_http_send_pay_poll(server: RunningServer) -> None:
     with SeqrClient(server.url, *TERMINAL) as client:
         client.benchmarking_nop()
-        sent = client.send_invoice(Decimal("25.00"), "SEK", title="Over HTTP",
-                                   rows=[sdk.InvoiceRow("Thing", total="25.00")],
-                                   client_invoice_id="http-1")
+        sent = client.send_invoice(
+            Decimal("25.00"),
+            "SEK",
+            title="Over HTTP",
+            rows=[sdk.InvoiceRow("Thing", total="25.00")],
+            client_invoice_id="http-1",
+        )
         changes: list[sdk.PaymentStatus] = []
         threading.Timer(1.2, _pay, (server, sent.reference)).start()
         t0 = time.monotonic()
-        status = sdk.wait_for_payment(client, sent.reference, timeout=15,
-                                      on_change=changes.append)
+        status = sdk.wait_for_payment(client, sent.reference, timeout=15, on_change=changes.append)
         assert status.is_paid and status.ers_reference and time.monotonic() - t0 < 10
         assert [c.status for c in changes] == [InvoiceStatus.ISSUED, InvoiceStatus.PAID]
         assert status.receipt and status.receipt.client_invoice_id == "http-1"
@@ -96,8 +100,7 @@ def test_http_send_pay_poll(server: RunningServer) -> None:
         SeqrClient(f"http://127.0.0.1:{free_port()}", *TERMINAL, timeout=2).benchmarking_nop()
 
 
-def test_unacknowledged_payment_is_reversed(ack_server: RunningServer,
-                                            client: SeqrClient) -> None:
+def test_unacknowledged_payment_is_reversed(ack_server: RunningServer, client: SeqrClient) -> None:
     """Control for the test below: without getPaymentStatus the 2-s window reverses it."""
     sent = client.send_invoice(Decimal("7.00"))
     _pay(ack_server, sent.reference)
@@ -106,16 +109,18 @@ def test_unacknowledged_payment_is_reversed(ack_server: RunningServer,
     assert st.status is InvoiceStatus.CANCELED and not st.is_paid
 
 
-def test_notification_receiver_acknowledges(ack_server: RunningServer,
-                                            client: SeqrClient) -> None:
+def test_notification_receiver_acknowledges(ack_server: RunningServer, client: SeqrClient) -> None:
     seen: list[tuple[sdk.PaymentStatus, str | None]] = []
     receiver = sdk.NotificationReceiver(
         lambda: AsyncSeqrClient(ack_server.url, *TERMINAL, timeout=10),
         on_status=lambda status, cid: seen.append((status, cid)),
     )
     with ServedReceiver(receiver) as rx:
-        sent = client.send_invoice(Decimal("19.00"), client_invoice_id="order-77",
-                                   notification_url=f"{rx.url}/seqr/notify?order=77")
+        sent = client.send_invoice(
+            Decimal("19.00"),
+            client_invoice_id="order-77",
+            notification_url=f"{rx.url}/seqr/notify?order=77",
+        )
         _pay(ack_server, sent.reference)
         _wait(lambda: bool(seen))
         status, cid = seen[0]
@@ -133,9 +138,22 @@ def test_notification_receiver_acknowledges(ack_server: RunningServer,
 def _set_secret(server: RunningServer, secret: str) -> None:
     """`openseqr terminal set <id> --notify-secret` on the server's database."""
     proc = subprocess.run(
-        [sys.executable, "-m", "openseqr", "terminal", "set", TERMINAL[0],
-         "--notify-secret", secret, "--database", server.database_url],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "openseqr",
+            "terminal",
+            "set",
+            TERMINAL[0],
+            "--notify-secret",
+            secret,
+            "--database",
+            server.database_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

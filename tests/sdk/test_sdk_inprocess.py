@@ -48,13 +48,28 @@ def test_benchmarking_nop_and_endpoint(client: SeqrClient) -> None:
 
 
 def test_send_invoice_returns_reference_and_qr(client: SeqrClient, wallet: Wallet) -> None:
-    rows = [InvoiceRow("Movie ticket", quantity=2, unit_price=Decimal("120.00"), tax_rate=6,
-                       sku="16", unit="EA"),
-            InvoiceRow("Popcorn", total="40.00")]
-    sent = client.send_invoice(Decimal("280.00"), "SEK", title="Grand Cinema", rows=rows,
-                               client_invoice_id="order-4711", footer="Thanks",
-                               cashier_id="Bob", back_url="https://shop.example/done",
-                               notification_url="https://shop.example/seqr/notify?order=4711")
+    rows = [
+        InvoiceRow(
+            "Movie ticket",
+            quantity=2,
+            unit_price=Decimal("120.00"),
+            tax_rate=6,
+            sku="16",
+            unit="EA",
+        ),
+        InvoiceRow("Popcorn", total="40.00"),
+    ]
+    sent = client.send_invoice(
+        Decimal("280.00"),
+        "SEK",
+        title="Grand Cinema",
+        rows=rows,
+        client_invoice_id="order-4711",
+        footer="Thanks",
+        cashier_id="Bob",
+        back_url="https://shop.example/done",
+        notification_url="https://shop.example/seqr/notify?order=4711",
+    )
     assert sent.reference.isdigit()
     assert sent.qr_code == f"HTTP://SEQR.SE/R{sent.reference}" == sdk.invoice_qr(sent.reference)
     assert sent.deep_link == f"seqr://SEQR.SE/R{sent.reference}"
@@ -94,8 +109,12 @@ def test_failed_payment(client: SeqrClient, wallet: Wallet) -> None:
 def test_update_invoice(client: SeqrClient, wallet: Wallet) -> None:
     sent = client.send_invoice(Decimal("50.00"), title="Before", rows=[InvoiceRow("A", total=50)])
     before = client.get_payment_status(sent.reference).version
-    client.update_invoice(sent.reference, Decimal("45.00"), title="After",
-                          rows=[InvoiceRow("A", total=50), InvoiceRow("Discount", total=-5)])
+    client.update_invoice(
+        sent.reference,
+        Decimal("45.00"),
+        title="After",
+        rows=[InvoiceRow("A", total=50), InvoiceRow("Discount", total=-5)],
+    )
     seen = wallet.view(sent.reference)
     assert seen["title"] == "After" and seen["total"]["value"] == "45.00"
     assert len(seen["rows"]) == 2
@@ -150,8 +169,9 @@ def test_refunds_and_receipts(client: SeqrClient, wallet: Wallet) -> None:
     assert client.get_payment_status(paid.reference).is_paid
 
     client.submit_payment_receipt(paid.ers_reference, "<html><body>Kvitto</body></html>")
-    client.submit_payment_receipt(paid.ers_reference, b"<warranty/>", "text/xml",
-                                  sdk.ReceiptType.WARRANTY)
+    client.submit_payment_receipt(
+        paid.ers_reference, b"<warranty/>", "text/xml", sdk.ReceiptType.WARRANTY
+    )
     client.submit_payment_receipt(r1, b"refund slip", "text/plain", "OTHER")
     with pytest.raises(sdk.InvalidErsReference) as exc2:
         client.submit_payment_receipt("999", b"x")
@@ -182,16 +202,18 @@ def test_credentials_errors(transport: httpx.ASGITransport) -> None:
         with pytest.raises(sdk.InvalidPrincipal) as e2:
             unknown.get_payment_status("1")
         assert e2.value.code == 29
-    with sdk.ResellerClient(URL, RESELLER[0], "no-user", RESELLER[2],
-                            transport=transport) as nobody:
+    with sdk.ResellerClient(
+        URL, RESELLER[0], "no-user", RESELLER[2], transport=transport
+    ) as nobody:
         with pytest.raises(sdk.PrincipalNotFound) as e3:
             nobody.mark_transaction_period()
         assert e3.value.code == 37
 
 
 def test_reservation_flow(client: SeqrClient, wallet: Wallet) -> None:
-    sent = client.send_invoice(Decimal("80.00"), payment_mode=PaymentMode.RESERVATION_REQUIRED,
-                               commit_timeout=3600)
+    sent = client.send_invoice(
+        Decimal("80.00"), payment_mode=PaymentMode.RESERVATION_REQUIRED, commit_timeout=3600
+    )
     with pytest.raises(sdk.InvoiceNotReserved) as e0:
         client.commit_reservation(sent.reference)
     assert e0.value.code == 96
@@ -220,13 +242,15 @@ def test_loyalty_acknowledgement(client: SeqrClient, wallet: Wallet) -> None:
 
 
 def test_swiped_card_tokens_accepted(client: SeqrClient) -> None:
-    sent = client.send_invoice(Decimal("10.00"),
-                               tokens=[Token("X_CARD", "2610411111110", 1, "X Club card")])
+    sent = client.send_invoice(
+        Decimal("10.00"), tokens=[Token("X_CARD", "2610411111110", 1, "X Club card")]
+    )
     assert sent.reference
 
 
-def test_cash_register_lifecycle(reseller: sdk.ResellerClient,
-                                 transport: httpx.ASGITransport, wallet: Wallet) -> None:
+def test_cash_register_lifecycle(
+    reseller: sdk.ResellerClient, transport: httpx.ASGITransport, wallet: Wallet
+) -> None:
     reg = reseller.register_terminal("Store 1/Till 4", "Cash register 4")
     assert reg.terminal_id and len(reg.password) >= 16 and reg.name == "Cash register 4"
     with pytest.raises(sdk.InvalidNewPassword) as e0:
@@ -260,8 +284,7 @@ def test_cash_register_lifecycle(reseller: sdk.ResellerClient,
     pos6.close()
 
 
-def test_reconciliation(client: SeqrClient, reseller: sdk.ResellerClient,
-                        wallet: Wallet) -> None:
+def test_reconciliation(client: SeqrClient, reseller: sdk.ResellerClient, wallet: Wallet) -> None:
     paid_invoice(client, wallet, "33.00")
     period = reseller.mark_transaction_period(TERMINAL[0])
     report = reseller.execute_report("Reconciliation/STD_RECON_003.xml", period, TERMINAL[0])
@@ -282,10 +305,18 @@ def _register_service(app: Any) -> None:
     from openseqr.core.records import Service
 
     with app.state.ctx.store.transaction() as tx:
-        tx.upsert_service(Service("PARKING", "City parking", TERMINAL[0],
-                                  "https://svc.example/order", "https://svc.example/success",
-                                  "https://svc.example/failure", "https://svc.example/cancel",
-                                  created_at=datetime.now(UTC) - timedelta(seconds=1)))
+        tx.upsert_service(
+            Service(
+                "PARKING",
+                "City parking",
+                TERMINAL[0],
+                "https://svc.example/order",
+                "https://svc.example/success",
+                "https://svc.example/failure",
+                "https://svc.example/cancel",
+                created_at=datetime.now(UTC) - timedelta(seconds=1),
+            )
+        )
 
 
 def test_client_session_info(app: Any, client: SeqrClient, wallet: Wallet) -> None:
@@ -315,9 +346,11 @@ def _mock(handler: Any) -> SeqrClient:
 
 
 def test_soap_fault_raises_soap_fault_error(client: SeqrClient) -> None:
-    fault = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-             b"<soap:Fault><faultcode>soap:Client</faultcode><faultstring>bad</faultstring>"
-             b"</soap:Fault></soap:Body></soap:Envelope>")
+    fault = (
+        b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        b"<soap:Fault><faultcode>soap:Client</faultcode><faultstring>bad</faultstring>"
+        b"</soap:Fault></soap:Body></soap:Envelope>"
+    )
     with pytest.raises(sdk.SoapFaultError) as exc:
         _mock(lambda req: httpx.Response(500, content=fault)).benchmarking_nop()
     assert exc.value.faultcode == "Client" and exc.value.faultstring == "bad"
@@ -348,10 +381,12 @@ def test_transport_errors() -> None:
 
 
 def test_unknown_result_code_is_plain_seqr_error() -> None:
-    body = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-            b'<ns2:cancelInvoiceResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/">'
-            b"<return><resultCode>77</resultCode><resultDescription>ODD</resultDescription>"
-            b"</return></ns2:cancelInvoiceResponse></soap:Body></soap:Envelope>")
+    body = (
+        b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        b'<ns2:cancelInvoiceResponse xmlns:ns2="http://external.interfaces.ers.seamless.com/">'
+        b"<return><resultCode>77</resultCode><resultDescription>ODD</resultDescription>"
+        b"</return></ns2:cancelInvoiceResponse></soap:Body></soap:Envelope>"
+    )
     with pytest.raises(sdk.SeqrError) as exc:
         _mock(lambda req: httpx.Response(200, content=body)).cancel_invoice("1")
     assert type(exc.value) is sdk.SeqrError and exc.value.code == 77
@@ -366,15 +401,22 @@ def test_request_on_the_wire_has_minimal_context() -> None:
         assert req.headers["content-type"].startswith("text/xml")
         return httpx.Response(500, text="x")
 
-    c = SeqrClient(URL, *TERMINAL, transport=httpx.MockTransport(capture), client_id="pos-7",
-                   channel="WS")
+    c = SeqrClient(
+        URL, *TERMINAL, transport=httpx.MockTransport(capture), client_id="pos-7", channel="WS"
+    )
     with pytest.raises(sdk.TransportError):
         c.get_payment_status("42", 3)
     xml = seen[0].decode()
-    for part in ("<clientRequestTimeout>0</clientRequestTimeout>", "<type>TERMINALID</type>",
-                 "<id>public_test_shop_terminal</id>", "<password>12345678</password>",
-                 "<invoiceReference>42</invoiceReference>", "<invoiceVersion>3</invoiceVersion>",
-                 "<clientId>pos-7</clientId>", "<channel>WS</channel>"):
+    for part in (
+        "<clientRequestTimeout>0</clientRequestTimeout>",
+        "<type>TERMINALID</type>",
+        "<id>public_test_shop_terminal</id>",
+        "<password>12345678</password>",
+        "<invoiceReference>42</invoiceReference>",
+        "<invoiceVersion>3</invoiceVersion>",
+        "<clientId>pos-7</clientId>",
+        "<channel>WS</channel>",
+    ):
         assert part in xml
 
 
@@ -388,21 +430,25 @@ def test_async_client_every_kind_of_call(app: Any, transport: httpx.ASGITranspor
         wallet = httpx.AsyncClient(transport=transport, base_url=URL)
         async with AsyncSeqrClient(URL, *TERMINAL, transport=transport) as c:
             assert await c.benchmarking_nop() is None
-            sent = await c.send_invoice(Decimal("10.00"), "SEK", title="Async",
-                                        rows=[InvoiceRow("x", total="10.00")])
+            sent = await c.send_invoice(
+                Decimal("10.00"), "SEK", title="Async", rows=[InvoiceRow("x", total="10.00")]
+            )
             st = await c.get_payment_status(sent.reference)
             assert st.status is InvoiceStatus.ISSUED
             await c.update_invoice(sent.reference, Decimal("9.00"))
-            r = await wallet.post(f"/api/app/v1/invoices/{sent.reference}/pay",
-                                  json={"msisdn": "46700000001", "pin": "1111"})
+            r = await wallet.post(
+                f"/api/app/v1/invoices/{sent.reference}/pay",
+                json={"msisdn": "46700000001", "pin": "1111"},
+            )
             assert r.status_code == 200, r.text
             changes: list[sdk.PaymentStatus] = []
 
             async def note(s: sdk.PaymentStatus) -> None:
                 changes.append(s)
 
-            paid = await sdk.wait_for_payment_async(c, sent.reference, timeout=3, interval=0.05,
-                                                    on_change=note)
+            paid = await sdk.wait_for_payment_async(
+                c, sent.reference, timeout=3, interval=0.05, on_change=note
+            )
             assert paid.is_paid and changes and changes[-1].is_paid
             refund = await c.refund_payment(paid.ers_reference, Decimal("4.00"))
             await c.submit_payment_receipt(refund, b"slip", "text/plain")
@@ -413,24 +459,28 @@ def test_async_client_every_kind_of_call(app: Any, transport: httpx.ASGITranspor
             await c.cancel_invoice(other.reference)
             with pytest.raises(sdk.InvoiceAlreadyCanceled):
                 await c.cancel_invoice(other.reference)
-            res = await c.send_invoice(Decimal("8.00"),
-                                       payment_mode=PaymentMode.RESERVATION_REQUIRED)
+            res = await c.send_invoice(
+                Decimal("8.00"), payment_mode=PaymentMode.RESERVATION_REQUIRED
+            )
             with pytest.raises(sdk.InvoiceNotReserved):
                 await c.commit_reservation(res.reference)
             period = await c.mark_transaction_period()
             report = await c.execute_report("Reconciliation/STD_RECON_003.xml", period)
             assert report.text
-            opened = await wallet.post("/api/app/v1/scan", json={
-                "code": sdk.service_qr("PARKING"), "msisdn": "46700000001"})
+            opened = await wallet.post(
+                "/api/app/v1/scan",
+                json={"code": sdk.service_qr("PARKING"), "msisdn": "46700000001"},
+            )
             token, _ = sdk.parse_service_fragment(opened.json()["order_url"].split("#")[1])
             assert (await c.get_client_session_info(token))["msisdn"] == "46700000001"
             with pytest.raises(sdk.InvoiceNotFound):
                 await c.get_payment_status("1")
         async with AsyncResellerClient(URL, *RESELLER, transport=transport) as rc:
             reg = await rc.register_terminal("Async till", "Async till")
-            assert (await rc.mark_transaction_period(reg.terminal_id))
-            async with AsyncSeqrClient(URL, reg.terminal_id, reg.password,
-                                       transport=transport) as pos:
+            assert await rc.mark_transaction_period(reg.terminal_id)
+            async with AsyncSeqrClient(
+                URL, reg.terminal_id, reg.password, transport=transport
+            ) as pos:
                 await pos.assign_seqr_id("asynctill" + reg.terminal_id[:6])
                 await pos.unregister_terminal()
                 with pytest.raises(sdk.InvalidPrincipal):
@@ -462,16 +512,30 @@ def test_async_transport_error() -> None:
 
 def test_sync_and_async_clients_have_the_same_operations() -> None:
     def ops(cls: type) -> dict[str, inspect.Signature]:
-        return {n: inspect.signature(getattr(cls, n)) for n in dir(cls)
-                if not n.startswith("_") and callable(getattr(cls, n))}
+        return {
+            n: inspect.signature(getattr(cls, n))
+            for n in dir(cls)
+            if not n.startswith("_") and callable(getattr(cls, n))
+        }
 
     sync_ops, async_ops = ops(SeqrClient), ops(AsyncSeqrClient)
     sync_ops.pop("close"), async_ops.pop("aclose")
     assert sync_ops == async_ops
-    expected = {"send_invoice", "get_payment_status", "update_invoice", "cancel_invoice",
-                "commit_reservation", "submit_payment_receipt", "refund_payment",
-                "assign_seqr_id", "unregister_terminal", "mark_transaction_period",
-                "execute_report", "get_client_session_info", "benchmarking_nop"}
+    expected = {
+        "send_invoice",
+        "get_payment_status",
+        "update_invoice",
+        "cancel_invoice",
+        "commit_reservation",
+        "submit_payment_receipt",
+        "refund_payment",
+        "assign_seqr_id",
+        "unregister_terminal",
+        "mark_transaction_period",
+        "execute_report",
+        "get_client_session_info",
+        "benchmarking_nop",
+    }
     assert expected <= set(sync_ops)
     # the methods are literally shared, so there is no per-operation logic to drift apart
     for name in expected:

@@ -59,9 +59,14 @@ def test_models() -> None:
         sdk.InvoiceRow("Float", total=1.5)  # type: ignore[arg-type]
     st = PaymentStatus(InvoiceStatus.PAID, 2, "1", ers_reference="9")
     assert st.is_paid and st.is_final and not st.needs_action
-    assert st.as_status_json() == {"resultCode": 0, "resultDescription": "SUCCESS",
-                                   "status": "PAID", "customerTokens": {}, "version": 2,
-                                   "ersReference": "9"}
+    assert st.as_status_json() == {
+        "resultCode": 0,
+        "resultDescription": "SUCCESS",
+        "status": "PAID",
+        "customerTokens": {},
+        "version": 2,
+        "ersReference": "9",
+    }
     assert PaymentStatus(InvoiceStatus.RESERVED, 2).needs_action
     assert InvoiceStatus.CANCELED == "CANCELED"
 
@@ -104,11 +109,13 @@ def _st(status: str, version: int) -> PaymentStatus:
 
 def test_poller_keeps_one_second_cadence_and_passes_version() -> None:
     clock = FakeClock()
-    c = ScriptedClient(clock, [_st("ISSUED", 1), _st("ISSUED", 1), _st("ISSUED", 2),
-                               _st("PAID", 3)])
+    c = ScriptedClient(
+        clock, [_st("ISSUED", 1), _st("ISSUED", 1), _st("ISSUED", 2), _st("PAID", 3)]
+    )
     seen: list[PaymentStatus] = []
-    st = sdk.wait_for_payment(c, "7", timeout=30, on_change=seen.append, clock=clock,
-                              sleep=clock.sleep)
+    st = sdk.wait_for_payment(
+        c, "7", timeout=30, on_change=seen.append, clock=clock, sleep=clock.sleep
+    )
     assert st.is_paid
     starts = [t - 1000.0 for _, _, t in c.calls]
     assert starts == pytest.approx([0.0, 1.0, 2.0, 3.0])  # on the grid, not 1 s after answers
@@ -136,8 +143,7 @@ def test_poller_slow_call_skips_ticks() -> None:
 
 def test_poller_survives_transient_errors_and_raises_fatal_ones() -> None:
     clock = FakeClock()
-    c = ScriptedClient(clock, [sdk.TransportError("down"), sdk.error_for_code(93),
-                               _st("PAID", 2)])
+    c = ScriptedClient(clock, [sdk.TransportError("down"), sdk.error_for_code(93), _st("PAID", 2)])
     assert sdk.wait_for_payment(c, "7", clock=clock, sleep=clock.sleep).is_paid
     clock2 = FakeClock()
     c2 = ScriptedClient(clock2, [sdk.TransportError("down")])
@@ -179,8 +185,9 @@ class StubAsyncClient:
         self.asked: list[str] = []
         self.status = status
 
-    async def get_payment_status(self, reference: str | None = None,
-                                 version: int = 0) -> PaymentStatus:
+    async def get_payment_status(
+        self, reference: str | None = None, version: int = 0
+    ) -> PaymentStatus:
         self.asked.append(str(reference))
         if reference == "404":
             raise sdk.error_for_code(54)
@@ -199,8 +206,9 @@ class StubSyncClient:
 def test_parse_and_handle_notification_with_signature() -> None:
     body = encode_notification("123", "order-1", {"msisdn": "4670"})
     header = sign(b"s3cret", int(time.time()), body)
-    note = sdk.parse_notification(body, secret="s3cret", signature_header=header,
-                                  query_string="order=4711")
+    note = sdk.parse_notification(
+        body, secret="s3cret", signature_header=header, query_string="order=4711"
+    )
     assert note.invoice_reference == "123" and note.client_invoice_id == "order-1"
     assert note.extra == {"msisdn": "4670"} and note.query == {"order": "4711"} and note.signed
     with pytest.raises(sdk.InvalidSignature):
@@ -225,8 +233,9 @@ def test_parse_and_handle_notification_with_signature() -> None:
 
 def _call_receiver(app: Any, method: str, path: str, **kw: Any) -> httpx.Response:
     async def go() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://merchant.test") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://merchant.test"
+        ) as http:
             return await http.request(method, path, **kw)
 
     return asyncio.run(go())
@@ -241,16 +250,19 @@ def test_notification_receiver_asgi() -> None:
 
     rx = sdk.NotificationReceiver(client, on_status, secret="k")
     body = encode_notification("555", "order-9")
-    hdr = {"X-Seqr-Signature": sign(b"k", int(time.time()), body),
-           "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
+    hdr = {
+        "X-Seqr-Signature": sign(b"k", int(time.time()), body),
+        "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+    }
     r = _call_receiver(rx, "POST", "/seqr/notify?order=9", content=body, headers=hdr)
     assert r.status_code == 200 and r.content == b""
     assert client.asked == ["555"]  # acknowledged
     assert calls and calls[0][1] == "order-9" and calls[0][0].notification.query == {"order": "9"}
     assert rx.received[-1].is_paid
 
-    bad = _call_receiver(rx, "POST", "/seqr/notify", content=body,
-                         headers={"X-Seqr-Signature": "t=1,v1=00"})
+    bad = _call_receiver(
+        rx, "POST", "/seqr/notify", content=body, headers={"X-Seqr-Signature": "t=1,v1=00"}
+    )
     assert bad.status_code == 401 and client.asked == ["555"]  # not acknowledged
     assert _call_receiver(rx, "POST", "/elsewhere", content=body).status_code == 404
     assert _call_receiver(rx, "PUT", "/seqr/notify").status_code == 405
@@ -260,8 +272,10 @@ def test_notification_receiver_asgi() -> None:
     assert poll.status_code == 200 and poll.json()["status"] == "PAID"
     assert poll.json()["resultCode"] == 0 and poll.json()["version"] == 2
     assert poll.headers["access-control-allow-origin"] == "*"
-    assert _call_receiver(rx, "GET", "/seqr/notify",
-                          params={"invoiceReference": "404"}).status_code == 404
+    assert (
+        _call_receiver(rx, "GET", "/seqr/notify", params={"invoiceReference": "404"}).status_code
+        == 404
+    )
     assert _call_receiver(rx, "GET", "/seqr/notify").status_code == 400
 
 
@@ -273,8 +287,9 @@ def test_notification_receiver_factory_sync_client_and_no_secret() -> None:
         return made[-1]
 
     seen: list[str | None] = []
-    rx = sdk.NotificationReceiver(factory, lambda st, cid: seen.append(cid), path=None,
-                                  status_url=False)
+    rx = sdk.NotificationReceiver(
+        factory, lambda st, cid: seen.append(cid), path=None, status_url=False
+    )
     r = _call_receiver(rx, "POST", "/any/prefix", content=encode_notification("1", "c1"))
     assert r.status_code == 200 and seen == ["c1"] and len(made) == 1
     assert made[0].asked == ["1"]
@@ -303,8 +318,7 @@ def test_notification_receiver_lifespan() -> None:
         sent.append(m)
 
     asyncio.run(rx({"type": "lifespan"}, receive, send))
-    assert [m["type"] for m in sent] == ["lifespan.startup.complete",
-                                         "lifespan.shutdown.complete"]
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
 
 
 # ------------------------------------------------------------------------------ URLs and QR
@@ -318,7 +332,9 @@ def test_url_and_qr_helpers() -> None:
     assert sdk.service_qr("PARKING") == "HTTP://SEQR.SE/000/PARKING"
     assert sdk.service_qr("PARKING", zone="5", t="a b") == "HTTP://SEQR.SE/000/PARKING?zone=5&t=a+b"
     assert sdk.parse_service_fragment("#0123456789-01234567_2015122512") == (
-        "0123456789-01234567", "2015122512")
+        "0123456789-01234567",
+        "2015122512",
+    )
     assert sdk.parse_service_fragment("0123456789-01234567") == ("0123456789-01234567", None)
     with pytest.raises(ValueError):
         sdk.parse_service_fragment("#bad token!")
@@ -336,6 +352,7 @@ def test_endpoint_url() -> None:
     assert endpoint_url("http://h:8080") == "http://h:8080/soap/merchant/cashregister-2"
     assert endpoint_url("http://h:8080/") == "http://h:8080/soap/merchant/cashregister-2"
     assert endpoint_url("https://h/extclientproxy/service/v2") == (
-        "https://h/extclientproxy/service/v2")
+        "https://h/extclientproxy/service/v2"
+    )
     with pytest.raises(ValueError):
         endpoint_url("h:8080")

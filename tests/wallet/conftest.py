@@ -16,8 +16,9 @@ from tests.wallet.fake_service import TERMINAL_ID, VARIANTS, FakeService, Servic
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def srv(request: pytest.FixtureRequest,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def srv(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
     yield from served(request, tmp_path_factory)
 
 
@@ -28,12 +29,28 @@ def fake(srv: RunningServer) -> Iterator[FakeService]:
 
 
 def register(database_url: str, service_id: str, urls: dict[str, str]) -> None:
-    result = CliRunner().invoke(main, [
-        "service", "add", service_id, "--name", f"Fake {service_id}", "--terminal", TERMINAL_ID,
-        "--order-url", urls["order"], "--success-url", urls["success"],
-        "--failure-url", urls["failure"], "--cancel-url", urls["cancel"],
-        "--database", database_url,
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "service",
+            "add",
+            service_id,
+            "--name",
+            f"Fake {service_id}",
+            "--terminal",
+            TERMINAL_ID,
+            "--order-url",
+            urls["order"],
+            "--success-url",
+            urls["success"],
+            "--failure-url",
+            urls["failure"],
+            "--cancel-url",
+            urls["cancel"],
+            "--database",
+            database_url,
+        ],
+    )
     assert result.exit_code == 0, result.output
 
 

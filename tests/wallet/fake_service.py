@@ -71,13 +71,17 @@ class FakeService:
     @staticmethod
     def context() -> ClientContext:
         return ClientContext(
-            channel="WS", client_id="fake external service", client_request_timeout=0,
-            initiator=PrincipalId(id=TERMINAL_ID, type="TERMINALID"), password=TERMINAL_PASSWORD,
+            channel="WS",
+            client_id="fake external service",
+            client_request_timeout=0,
+            initiator=PrincipalId(id=TERMINAL_ID, type="TERMINALID"),
+            password=TERMINAL_PASSWORD,
         )
 
     def soap(self, request: Any) -> Any:
         response = self._http.post(
-            self.server_url + SOAP_PATH, content=codec.encode_request(request),
+            self.server_url + SOAP_PATH,
+            content=codec.encode_request(request),
             headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
         )
         return codec.decode_response(response.content, request)
@@ -89,18 +93,27 @@ class FakeService:
         return result
 
     def send_invoice(self, amount: str, title: str) -> str:
-        resp = self.soap(m.SendInvoiceRequest(context=self.context(), invoice=Invoice(
-            title=title, client_invoice_id=f"parking-{len(self.invoices) + 1}",
-            total_amount=Amount("SEK", Decimal(amount)),
-            notification_url=self.url + "/notify?shop=fake",
-        )))
+        resp = self.soap(
+            m.SendInvoiceRequest(
+                context=self.context(),
+                invoice=Invoice(
+                    title=title,
+                    client_invoice_id=f"parking-{len(self.invoices) + 1}",
+                    total_amount=Amount("SEK", Decimal(amount)),
+                    notification_url=self.url + "/notify?shop=fake",
+                ),
+            )
+        )
         assert resp.result_code == 0, resp
         self.invoices.append(resp.invoice_reference)
         return str(resp.invoice_reference)
 
     def payment_status(self, reference: str) -> str | None:
-        resp = self.soap(m.GetPaymentStatusRequest(
-            context=self.context(), invoice_reference=reference, invoice_version=0))
+        resp = self.soap(
+            m.GetPaymentStatusRequest(
+                context=self.context(), invoice_reference=reference, invoice_version=0
+            )
+        )
         self.statuses.append((reference, resp.status))
         return resp.status
 
@@ -135,15 +148,18 @@ class FakeService:
             if variant == "wizard":
                 return RedirectResponse("SEQR-ACTION://WIZARD/CANCEL", status_code=303)
             hours = int(form.get("hours", "1"))
-            ref = await _thread(self.send_invoice, f"{20 * hours}.00",
-                                f"Parking {hours} h zone {info.get('zone', '?')}")
+            ref = await _thread(
+                self.send_invoice,
+                f"{20 * hours}.00",
+                f"Parking {hours} h zone {info.get('zone', '?')}",
+            )
             trigger = f"seqr://SEQR.SE/R{ref}"
             if variant == "formpage":
                 return HTMLResponse(f'<p>Order placed.</p><a href="{trigger}">Pay now</a>')
             if variant == "formmeta":
                 return HTMLResponse(
                     f'<html><head><meta http-equiv="Refresh" content="0; URL=\'{trigger}\'">'
-                    f'</head><body>Redirecting…</body></html>'
+                    f"</head><body>Redirecting…</body></html>"
                 )
             if variant == "formjson":
                 return JSONResponse({"invoiceReference": ref, "trigger": trigger})
@@ -160,17 +176,23 @@ class FakeService:
             await _thread(self.payment_status, form["invoiceReference"])  # ES-12
             return Response("OK")
 
-        return Starlette(routes=[
-            Route("/notify", notify, methods=["POST"]),
-            Route("/{variant}/order", order_get, methods=["GET"]),
-            Route("/{variant}/order", order_post, methods=["POST"]),
-            Route("/{variant}/{page}", result_page, methods=["GET"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/notify", notify, methods=["POST"]),
+                Route("/{variant}/order", order_get, methods=["GET"]),
+                Route("/{variant}/order", order_post, methods=["POST"]),
+                Route("/{variant}/{page}", result_page, methods=["GET"]),
+            ]
+        )
 
     def urls(self, variant: str) -> dict[str, str]:
         base = f"{self.url}/{variant}"
-        return {"order": f"{base}/order", "success": f"{base}/success",
-                "failure": f"{base}/failure", "cancel": f"{base}/cancel"}
+        return {
+            "order": f"{base}/order",
+            "success": f"{base}/success",
+            "failure": f"{base}/failure",
+            "cancel": f"{base}/cancel",
+        }
 
     def wait_for(self, what: str, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -193,8 +215,14 @@ class ServiceThread:
         self.service = service
         self.port = free_port()
         service.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(service.app(), host="127.0.0.1", port=self.port,
-                                log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            service.app(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

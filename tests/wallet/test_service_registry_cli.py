@@ -80,15 +80,18 @@ def test_invalid_service_ids(db: str, service_id: str) -> None:
     assert code != 0 and "Error" in out
 
 
-@pytest.mark.parametrize(("field", "url"), [
-    ("order_url", "ftp://svc.example/order"),
-    ("success_url", "/success"),
-    ("failure_url", "svc.example/failure"),
-    ("cancel_url", "https://svc.example/cancel#TOKEN"),
-    ("order_url", "https:///no-host"),
-    ("order_url", "https://svc.example/with space"),
-    ("order_url", "javascript:alert(1)"),
-])
+@pytest.mark.parametrize(
+    ("field", "url"),
+    [
+        ("order_url", "ftp://svc.example/order"),
+        ("success_url", "/success"),
+        ("failure_url", "svc.example/failure"),
+        ("cancel_url", "https://svc.example/cancel#TOKEN"),
+        ("order_url", "https:///no-host"),
+        ("order_url", "https://svc.example/with space"),
+        ("order_url", "javascript:alert(1)"),
+    ],
+)
 def test_invalid_urls(db: str, field: str, url: str) -> None:
     code, out = add(db, "BAD", **{field: url})
     assert code == 1 and field.replace("_", " ") in out, out
@@ -96,8 +99,16 @@ def test_invalid_urls(db: str, field: str, url: str) -> None:
 
 
 def test_terminal_must_exist_and_be_active(db: str) -> None:
-    code, out = run(db, "add", "X", "--name", "x", "--terminal", "nope",
-                    *[a for pair in URLS.items() for a in pair])
+    code, out = run(
+        db,
+        "add",
+        "X",
+        "--name",
+        "x",
+        "--terminal",
+        "nope",
+        *[a for pair in URLS.items() for a in pair],
+    )
     assert code == 1 and "does not exist" in out
     from openseqr.storage import open_store
 
@@ -114,8 +125,16 @@ def test_terminal_must_exist_and_be_active(db: str) -> None:
 
 def test_update_and_unknown_service(db: str) -> None:
     add(db, "UPD")
-    code, out = run(db, "update", "UPD", "--name", "New name",
-                    "--order-url", "https://other.example/o", "--json")
+    code, out = run(
+        db,
+        "update",
+        "UPD",
+        "--name",
+        "New name",
+        "--order-url",
+        "https://other.example/o",
+        "--json",
+    )
     assert code == 0, out
     data = json.loads(out)
     assert data["name"] == "New name" and data["order_url"] == "https://other.example/o"

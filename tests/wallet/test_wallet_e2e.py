@@ -32,8 +32,12 @@ DAVE = ("46700000004", "4444")  # the bank declines
 RESULT_CODE_CANCELLED = 61
 
 TRIGGERS = {  # variant -> how the wallet met the trigger
-    "link": "link", "redirect": "redirect", "form": "form>redirect", "formpage": "form>link",
-    "formmeta": "form>refresh", "formjson": "form>json",
+    "link": "link",
+    "redirect": "redirect",
+    "form": "form>redirect",
+    "formpage": "form>link",
+    "formmeta": "form>refresh",
+    "formjson": "form>json",
 }
 
 
@@ -82,8 +86,11 @@ def test_service_payment_succeeds_for_every_trigger_kind(
         assert code == 0
         assert params["msisdn"] == ALICE[0] and params["authKey"] == token
         assert params["zone"] == "5" and params["subscriberKey"]
-        posted = [form for method, url, form in fake.log
-                  if method == "POST" and url.endswith(f"/{variant}/order")]
+        posted = [
+            form
+            for method, url, form in fake.log
+            if method == "POST" and url.endswith(f"/{variant}/order")
+        ]
         assert posted[-1]["token"] == token and posted[-1]["hours"] == "2"
     # ES-11/12: the notification reached the backend, whose getPaymentStatus saw PAID
     deadline = time.monotonic() + 10
@@ -118,8 +125,10 @@ def test_customer_cancel_opens_the_cancel_url(
 ) -> None:
     shown = []
     with wallet(srv) as w:
-        outcome = w.run(f"HTTP://SEQR.SE/000/{service_ids['link']}",
-                        confirm=lambda inv: shown.append(inv) or False)
+        outcome = w.run(
+            f"HTTP://SEQR.SE/000/{service_ids['link']}",
+            confirm=lambda inv: shown.append(inv) or False,
+        )
         again = w.invoice(outcome.reference)
     assert shown and shown[0].status == "ISSUED" and shown[0].amount == Decimal("20.00")
     assert outcome.status is Status.CANCELED and outcome.invoice.status == "CANCELED"
@@ -151,8 +160,9 @@ def test_wizard_cancel_from_the_backend_cancels_the_session(
     code, params = fake.client_session_info(outcome.session.token)
     assert code == RESULT_CODE_CANCELLED and params == {}
     # no result page is opened when the service is left
-    assert not any(v.url.split("#")[0].endswith(("/success", "/failure", "/cancel"))
-                   for v in outcome.visits)
+    assert not any(
+        v.url.split("#")[0].endswith(("/success", "/failure", "/cancel")) for v in outcome.visits
+    )
 
 
 def test_wizard_cancel_link_chosen_by_the_user(
@@ -181,20 +191,20 @@ def test_choose_fills_the_order_form(
     assert outcome.status is Status.PAID and outcome.invoice.amount == Decimal("60.00")
 
 
-def test_disabled_service_is_not_a_valid_code(
-    srv: RunningServer, fake: FakeService
-) -> None:
+def test_disabled_service_is_not_a_valid_code(srv: RunningServer, fake: FakeService) -> None:
     from tests.wallet.conftest import register
 
     register(srv.database_url, "ES_GONE", fake.urls("link"))
-    result = CliRunner().invoke(main, ["service", "disable", "ES_GONE",
-                                       "--database", srv.database_url])
+    result = CliRunner().invoke(
+        main, ["service", "disable", "ES_GONE", "--database", srv.database_url]
+    )
     assert result.exit_code == 0, result.output
     with wallet(srv) as w:
         outcome = w.run("HTTP://SEQR.SE/000/ES_GONE")
     assert outcome.status is Status.INVALID_CODE and "Not a valid SEQR code" in outcome.message
-    result = CliRunner().invoke(main, ["service", "enable", "ES_GONE",
-                                       "--database", srv.database_url])
+    result = CliRunner().invoke(
+        main, ["service", "enable", "ES_GONE", "--database", srv.database_url]
+    )
     assert result.exit_code == 0, result.output
     with wallet(srv) as w:
         assert w.run("HTTP://SEQR.SE/000/ES_GONE").status is Status.PAID
@@ -213,23 +223,31 @@ def test_invoice_qr_and_deep_link(srv: RunningServer, fake: FakeService) -> None
 def test_terminal_sticker_waits_for_the_amount(srv: RunningServer, fake: FakeService) -> None:
     """U4: a cash register's sticker; the wallet polls until the register sends the amount."""
     reseller = ClientContext(
-        client_request_timeout=0, password="1234",
+        client_request_timeout=0,
+        password="1234",
         initiator=PrincipalId(id="public_test_shop", type="RESELLERUSER", user_id="9900"),
     )
-    reg = fake.soap(m.RegisterTerminalRequest(context=reseller, password="pw-1234",
-                                              name="Wallet test register"))
+    reg = fake.soap(
+        m.RegisterTerminalRequest(context=reseller, password="pw-1234", name="Wallet test register")
+    )
     assert reg.result_code == 0, reg
-    register = replace(fake.context(), initiator=PrincipalId(id=reg.terminal_id,
-                                                             type="TERMINALID"),
-                       password="pw-1234")
+    register = replace(
+        fake.context(),
+        initiator=PrincipalId(id=reg.terminal_id, type="TERMINALID"),
+        password="pw-1234",
+    )
     seqr_id = f"WALLET{time.monotonic_ns() % 10**9}"
     resp = fake.soap(m.AssignSeqrIdRequest(context=register, seqr_id=seqr_id))
     assert resp.result_code == 0, resp
     refs: list[str] = []
 
     def send() -> None:
-        sent = fake.soap(m.SendInvoiceRequest(context=register, invoice=Invoice(
-            title="Sticker", total_amount=Amount("SEK", Decimal("7.00")))))
+        sent = fake.soap(
+            m.SendInvoiceRequest(
+                context=register,
+                invoice=Invoice(title="Sticker", total_amount=Amount("SEK", Decimal("7.00"))),
+            )
+        )
         refs.append(sent.invoice_reference)
 
     timer = threading.Timer(1.0, send)
@@ -252,26 +270,54 @@ def cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_cli_pay_exit_codes(srv: RunningServer, fake: FakeService,
-                            service_ids: dict[str, str]) -> None:
-    code, out = cli("pay", fake.send_invoice("5.00", "CLI"), "--msisdn", ALICE[0],
-                    "--pin", ALICE[1], "--server", srv.url)
+def test_cli_pay_exit_codes(
+    srv: RunningServer, fake: FakeService, service_ids: dict[str, str]
+) -> None:
+    code, out = cli(
+        "pay",
+        fake.send_invoice("5.00", "CLI"),
+        "--msisdn",
+        ALICE[0],
+        "--pin",
+        ALICE[1],
+        "--server",
+        srv.url,
+    )
     assert code == 0 and "status: PAID" in out, out
-    code, out = cli("pay", urls.invoice_qr(fake.send_invoice("5.00", "CLI")),
-                    "--msisdn", DAVE[0], "--pin", DAVE[1], "--server", srv.url)
+    code, out = cli(
+        "pay",
+        urls.invoice_qr(fake.send_invoice("5.00", "CLI")),
+        "--msisdn",
+        DAVE[0],
+        "--pin",
+        DAVE[1],
+        "--server",
+        srv.url,
+    )
     assert code == 1 and "status: FAILED" in out, out
     ref = fake.send_invoice("5.00", "CLI")
     code, out = cli("pay", ref, "--msisdn", BOB[0], "--pin", "9999", "--server", srv.url)
     assert code == 3 and "status: WRONG_PIN" in out, out
-    code, out = cli("pay", ref, "--msisdn", BOB[0], "--pin", BOB[1], "--server", srv.url,
-                    "--cancel")
+    code, out = cli(
+        "pay", ref, "--msisdn", BOB[0], "--pin", BOB[1], "--server", srv.url, "--cancel"
+    )
     assert code == 1 and "status: CANCELED" in out, out
-    code, out = cli("pay", f"HTTP://SEQR.SE/000/{service_ids['form']}", "--msisdn", ALICE[0],
-                    "--pin", ALICE[1], "--server", srv.url, "--json")
+    code, out = cli(
+        "pay",
+        f"HTTP://SEQR.SE/000/{service_ids['form']}",
+        "--msisdn",
+        ALICE[0],
+        "--pin",
+        ALICE[1],
+        "--server",
+        srv.url,
+        "--json",
+    )
     assert code == 0, out
     assert '"status": "PAID"' in out and "/form/success#" in out
-    code, out = cli("pay", "HTTP://SEQR.SE/X1", "--msisdn", ALICE[0], "--pin", ALICE[1],
-                    "--server", srv.url)
+    code, out = cli(
+        "pay", "HTTP://SEQR.SE/X1", "--msisdn", ALICE[0], "--pin", ALICE[1], "--server", srv.url
+    )
     assert code == 2 and "INVALID_CODE" in out
 
 
@@ -281,29 +327,61 @@ def test_cli_pay_as_a_process(srv: RunningServer, fake: FakeService) -> None:
 
     env = {**os.environ, "OPENSEQR_SERVER_URL": srv.url}
     ok = subprocess.run(
-        [sys.executable, "-m", "openseqr", "wallet", "pay", fake.send_invoice("3.00", "proc"),
-         "--msisdn", ALICE[0], "--pin", ALICE[1]],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "openseqr",
+            "wallet",
+            "pay",
+            fake.send_invoice("3.00", "proc"),
+            "--msisdn",
+            ALICE[0],
+            "--pin",
+            ALICE[1],
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     failed = subprocess.run(
-        [sys.executable, "-m", "openseqr", "wallet", "pay", fake.send_invoice("3.00", "proc"),
-         "--msisdn", DAVE[0], "--pin", DAVE[1]],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "openseqr",
+            "wallet",
+            "pay",
+            fake.send_invoice("3.00", "proc"),
+            "--msisdn",
+            DAVE[0],
+            "--pin",
+            DAVE[1],
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert failed.returncode == 1 and "FAILED" in failed.stdout, failed.stdout + failed.stderr
 
 
-def test_cli_scan_and_balance(srv: RunningServer, fake: FakeService,
-                              service_ids: dict[str, str]) -> None:
+def test_cli_scan_and_balance(
+    srv: RunningServer, fake: FakeService, service_ids: dict[str, str]
+) -> None:
     code, out = cli("balance", "--msisdn", CAROL[0], "--pin", CAROL[1], "--server", srv.url)
     assert code == 0 and "SEK 0.00" in out and "EUR 1000.00" in out, out
     code, out = cli("balance", "--msisdn", CAROL[0], "--pin", "0000", "--server", srv.url)
     assert code == 3
     cli("balance", "--msisdn", CAROL[0], "--pin", CAROL[1], "--server", srv.url)  # reset count
-    code, out = cli("scan", f"HTTP://SEQR.SE/000/{service_ids['link']}?zone=1",
-                    "--msisdn", ALICE[0], "--server", srv.url)
+    code, out = cli(
+        "scan",
+        f"HTTP://SEQR.SE/000/{service_ids['link']}?zone=1",
+        "--msisdn",
+        ALICE[0],
+        "--server",
+        srv.url,
+    )
     assert code == 0 and '"kind": "service"' in out and "#" in out, out
-    code, out = cli("scan", "HTTP://SEQR.SE/000/NOPE", "--msisdn", ALICE[0],
-                    "--server", srv.url)
+    code, out = cli("scan", "HTTP://SEQR.SE/000/NOPE", "--msisdn", ALICE[0], "--server", srv.url)
     assert code == 1 and "Not a valid SEQR code" in out

@@ -22,7 +22,12 @@ SVC = "http://svc.test"
 
 
 def test_links_forms_and_refresh_are_found_in_document_order() -> None:
-    page = parse_page(f"{SVC}/a/order", TOKEN, 200, "text/html; charset=utf-8", """
+    page = parse_page(
+        f"{SVC}/a/order",
+        TOKEN,
+        200,
+        "text/html; charset=utf-8",
+        """
         <html><head><base href="/base/">
         <meta http-equiv="REFRESH" content="5; URL='seqr://SEQR.SE/R9'"></head><body>
         <a href="https://elsewhere.example/">not a trigger</a>
@@ -41,35 +46,48 @@ def test_links_forms_and_refresh_are_found_in_document_order() -> None:
         <form action="/not-marked"><input name="q"></form>
         <map><area href="SEQR-ACTION://WIZARD/CANCEL" alt="Close"></map>
         <a href="seqr://SEQR.SE/Rnot-digits">broken</a>
-        </body></html>""")
+        </body></html>""",
+    )
     kinds = [(c.kind, c.label) for c in page.choices]
     assert kinds == [("link", "Pay now"), ("form", "Buy ticket"), ("link", "Close")]
     link, form, close = page.choices
     assert link.code == urls.PaymentTrigger("123", "seqr-demo") and not link.is_cancel
     assert close.is_cancel
     assert form.url == f"{SVC}/base/buy" and form.method == "POST" and form.token_field == "key"
-    assert form.fields == (("key", ""), ("plate", "ABC123"), ("sms", "on"), ("zone", "2"),
-                           ("hours", "2"), ("first", "a"), ("note", "hi & bye"))
+    assert form.fields == (
+        ("key", ""),
+        ("plate", "ABC123"),
+        ("sms", "on"),
+        ("zone", "2"),
+        ("hours", "2"),
+        ("first", "a"),
+        ("note", "hi & bye"),
+    )
     assert form.fill(hours="3", extra="1").field_dict["hours"] == "3"
     assert page.refresh == (5.0, "seqr://SEQR.SE/R9")
     assert page.location == f"{SVC}/a/order#{TOKEN}"
 
 
-@pytest.mark.parametrize(("content", "target"), [
-    ("0;url=seqr://SEQR.SE/R1", "seqr://SEQR.SE/R1"),
-    ("0; URL='/next'", f"{SVC}/next"),
-    ("1,url=next", f"{SVC}/x/next"),
-    ("3", None),
-])
+@pytest.mark.parametrize(
+    ("content", "target"),
+    [
+        ("0;url=seqr://SEQR.SE/R1", "seqr://SEQR.SE/R1"),
+        ("0; URL='/next'", f"{SVC}/next"),
+        ("1,url=next", f"{SVC}/x/next"),
+        ("3", None),
+    ],
+)
 def test_meta_refresh_forms(content: str, target: str | None) -> None:
-    page = parse_page(f"{SVC}/x/y", "", 200, "text/html",
-                      f'<meta http-equiv="refresh" content="{content}">')
+    page = parse_page(
+        f"{SVC}/x/y", "", 200, "text/html", f'<meta http-equiv="refresh" content="{content}">'
+    )
     assert (page.refresh[1] if page.refresh else None) == target
 
 
 def test_json_trigger_and_classify() -> None:
-    page = parse_page(f"{SVC}/o", "", 200, "application/json",
-                      json.dumps({"trigger": "seqr://SEQR.SE/R77"}))
+    page = parse_page(
+        f"{SVC}/o", "", 200, "application/json", json.dumps({"trigger": "seqr://SEQR.SE/R77"})
+    )
     assert page.json_trigger == "seqr://SEQR.SE/R77" and page.choices == ()
     assert classify("SEQR-ACTION://WIZARD/CANCEL") == urls.WizardCancel()
     assert classify("seqr-debug://SEQR.SE/R5") == urls.PaymentTrigger("5", "seqr-debug")
@@ -100,7 +118,10 @@ def test_redirects_keep_the_hash_and_stop_at_a_trigger() -> None:
     assert nav.code == urls.PaymentTrigger("42") and nav.via == "redirect"
     assert all("#" not in url for url in seen)  # fragments are never sent
     assert [v.url for v in view.visits] == [
-        f"{SVC}/order#{TOKEN}", f"{SVC}/step2#{TOKEN}", f"{SVC}/step3#other"]
+        f"{SVC}/order#{TOKEN}",
+        f"{SVC}/step2#{TOKEN}",
+        f"{SVC}/step3#other",
+    ]
 
 
 def test_form_post_307_keeps_method_and_body() -> None:
@@ -109,13 +130,19 @@ def test_form_post_307_keeps_method_and_body() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         bodies.append((request.method, request.url.path, request.content))
         if request.url.path == "/order" and request.method == "GET":
-            return httpx.Response(200, html='<form data-seqr-order method=post action="/buy">'
-                                  '<input name=n value="1"><button>Go</button></form>')
+            return httpx.Response(
+                200,
+                html='<form data-seqr-order method=post action="/buy">'
+                '<input name=n value="1"><button>Go</button></form>',
+            )
         if request.url.path == "/buy":
             return httpx.Response(307, headers={"Location": "/buy2"})
-        return httpx.Response(200, html='<meta http-equiv=refresh content="0;url=/done">'
-                              if request.url.path == "/buy2" else
-                              '<a href="seqr://SEQR.SE/R5">pay</a>')
+        return httpx.Response(
+            200,
+            html='<meta http-equiv=refresh content="0;url=/done">'
+            if request.url.path == "/buy2"
+            else '<a href="seqr://SEQR.SE/R5">pay</a>',
+        )
 
     view = view_with(handler)
     nav = view.find_trigger(view.load(f"{SVC}/order#{TOKEN}"), TOKEN)
@@ -129,8 +156,11 @@ def test_get_form_puts_fields_in_the_query() -> None:
         if request.url.path == "/buy":
             assert dict(request.url.params) == {"a": "1", "b": "x", "token": TOKEN}
             return httpx.Response(303, headers={"Location": "SEQR-ACTION://WIZARD/CANCEL"})
-        return httpx.Response(200, html='<form data-seqr-order action="/buy?a=1">'
-                              '<input name=b value=x><input name=token value=stale></form>')
+        return httpx.Response(
+            200,
+            html='<form data-seqr-order action="/buy?a=1">'
+            "<input name=b value=x><input name=token value=stale></form>",
+        )
 
     view = view_with(handler)
     nav = view.find_trigger(view.load(f"{SVC}/order#{TOKEN}"), TOKEN)
@@ -145,9 +175,14 @@ class FakeServer:
 
     def __init__(self, order_page: Callable[[httpx.Request], httpx.Response]) -> None:
         self.order_page = order_page
-        self.invoice: dict[str, Any] = {"reference": "55", "status": "ISSUED", "version": 1,
-                                        "merchant": "Shop", "title": "T",
-                                        "total": {"value": "10.00", "currency": "SEK"}}
+        self.invoice: dict[str, Any] = {
+            "reference": "55",
+            "status": "ISSUED",
+            "version": 1,
+            "merchant": "Shop",
+            "title": "T",
+            "total": {"value": "10.00", "currency": "SEK"},
+        }
         self.pay_answers: list[httpx.Response] = []
         self.views = 0
         self.cancelled_sessions: list[str] = []
@@ -161,11 +196,18 @@ class FakeServer:
                 return self.order_page(request)
             return httpx.Response(200, html=f"<h1>{path}</h1>")
         if path == "/api/app/v1/scan":
-            return httpx.Response(200, json={
-                "kind": "service", "service": {"id": "S", "name": "Svc"},
-                "session": {"token": TOKEN, "state": "ACTIVE"},
-                "order_url": f"{SVC}/order#{TOKEN}", "success_url": f"{SVC}/ok",
-                "failure_url": f"{SVC}/fail", "cancel_url": f"{SVC}/cancel"})
+            return httpx.Response(
+                200,
+                json={
+                    "kind": "service",
+                    "service": {"id": "S", "name": "Svc"},
+                    "session": {"token": TOKEN, "state": "ACTIVE"},
+                    "order_url": f"{SVC}/order#{TOKEN}",
+                    "success_url": f"{SVC}/ok",
+                    "failure_url": f"{SVC}/fail",
+                    "cancel_url": f"{SVC}/cancel",
+                },
+            )
         if path == "/api/app/v1/invoices/55":
             self.views += 1
             if self.invoice["status"] == "PENDING_ISSUER_ACKNOWLEDGE" and self.views > 2:
@@ -180,8 +222,14 @@ class FakeServer:
 
 
 def run(fake: FakeServer, **kw: Any):  # type: ignore[no-untyped-def]
-    with HeadlessWallet(SERVER, "46700000001", "1111", poll_interval=0.01, wait_timeout=2,
-                        transport=httpx.MockTransport(fake)) as w:
+    with HeadlessWallet(
+        SERVER,
+        "46700000001",
+        "1111",
+        poll_interval=0.01,
+        wait_timeout=2,
+        transport=httpx.MockTransport(fake),
+    ) as w:
         return w.run("HTTP://SEQR.SE/000/S", **kw)
 
 
@@ -190,8 +238,16 @@ def link_page(request: httpx.Request) -> httpx.Response:
 
 
 def paid(status: str = "PAID", version: int = 1) -> httpx.Response:
-    return httpx.Response(200, json={"reference": "55", "status": status, "version": version,
-                                     "merchant": "Shop", "total": None})
+    return httpx.Response(
+        200,
+        json={
+            "reference": "55",
+            "status": status,
+            "version": version,
+            "merchant": "Shop",
+            "total": None,
+        },
+    )
 
 
 def test_no_trigger_and_broken_order_page() -> None:
@@ -212,8 +268,10 @@ def test_closing_the_view_cancels_the_session() -> None:
 
 def test_changed_invoice_is_shown_again_then_paid() -> None:
     fake = FakeServer(link_page)
-    fake.pay_answers = [httpx.Response(409, json={"error": "InvoiceChanged", "message": "x"}),
-                        paid()]
+    fake.pay_answers = [
+        httpx.Response(409, json={"error": "InvoiceChanged", "message": "x"}),
+        paid(),
+    ]
     shown: list[int | None] = []
     outcome = run(fake, confirm=lambda inv: shown.append(inv.version) or True)
     assert outcome.status is Status.PAID and shown == [1, 1] and fake.views == 2
@@ -229,13 +287,27 @@ def test_waits_for_the_merchant_to_confirm_the_amount() -> None:
     assert "pay" in fake.requests[-2] and outcome.final_url.endswith(f"#{TOKEN}_55")
 
 
-@pytest.mark.parametrize(("answer", "status", "page"), [
-    (httpx.Response(503, json={"error": "ProviderUnavailable", "message": "x"}),
-     Status.PROVIDER_UNAVAILABLE, "fail"),
-    (httpx.Response(423, json={"error": "PinLocked", "message": "x"}), Status.PIN_LOCKED, "fail"),
-    (httpx.Response(409, json={"error": "NotPayable", "message": "x"}), Status.NOT_PAYABLE, "fail"),
-    (paid("RESERVED"), Status.RESERVED, "ok"),
-])
+@pytest.mark.parametrize(
+    ("answer", "status", "page"),
+    [
+        (
+            httpx.Response(503, json={"error": "ProviderUnavailable", "message": "x"}),
+            Status.PROVIDER_UNAVAILABLE,
+            "fail",
+        ),
+        (
+            httpx.Response(423, json={"error": "PinLocked", "message": "x"}),
+            Status.PIN_LOCKED,
+            "fail",
+        ),
+        (
+            httpx.Response(409, json={"error": "NotPayable", "message": "x"}),
+            Status.NOT_PAYABLE,
+            "fail",
+        ),
+        (paid("RESERVED"), Status.RESERVED, "ok"),
+    ],
+)
 def test_other_payment_endings(answer: httpx.Response, status: Status, page: str) -> None:
     fake = FakeServer(link_page)
     fake.pay_answers = [answer]

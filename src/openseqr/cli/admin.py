@@ -121,8 +121,17 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="machine-rea
 
 
 # -- terminals ------------------------------------------------------------------------------
-TERMINAL_COLUMNS = ("terminal_id", "kind", "status", "name", "external_terminal_id", "seqr_id",
-                    "ack_mode_default", "strict_rows", "notify_retries")
+TERMINAL_COLUMNS = (
+    "terminal_id",
+    "kind",
+    "status",
+    "name",
+    "external_terminal_id",
+    "seqr_id",
+    "ack_mode_default",
+    "strict_rows",
+    "notify_retries",
+)
 
 
 @main.group()
@@ -182,27 +191,51 @@ def terminal_unblock(terminal_id: str, database: str | None) -> None:
 
 @terminal.command(name="set")
 @click.argument("terminal_id")
-@click.option("--notify-retries", type=click.IntRange(0, 100), default=None,
-              help="notification attempts after the first")
-@click.option("--notify-secret", default=None,
-              help="HMAC secret for notification signatures ('' removes it)")
-@click.option("--strict-rows/--no-strict-rows", default=None,
-              help="invoice rows must add up to the total (D-20)")
-@click.option("--ack-mode", type=ACK_MODES, default=None,
-              help="acknowledgmentMode when the invoice names none (D-17)")
+@click.option(
+    "--notify-retries",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="notification attempts after the first",
+)
+@click.option(
+    "--notify-secret", default=None, help="HMAC secret for notification signatures ('' removes it)"
+)
+@click.option(
+    "--strict-rows/--no-strict-rows",
+    default=None,
+    help="invoice rows must add up to the total (D-20)",
+)
+@click.option(
+    "--ack-mode",
+    type=ACK_MODES,
+    default=None,
+    help="acknowledgmentMode when the invoice names none (D-17)",
+)
 @_database_option
 @_json_option
-def terminal_set(terminal_id: str, notify_retries: int | None, notify_secret: str | None,
-                 strict_rows: bool | None, ack_mode: str | None, database: str | None,
-                 as_json: bool) -> None:
+def terminal_set(
+    terminal_id: str,
+    notify_retries: int | None,
+    notify_secret: str | None,
+    strict_rows: bool | None,
+    ack_mode: str | None,
+    database: str | None,
+    as_json: bool,
+) -> None:
     """Change a terminal's settings."""
     from ..service import admin
 
     with _context(database) as ctx:
-        record = _record(admin.update_terminal(
-            ctx, terminal_id, notify_retries=notify_retries, notify_secret=notify_secret,
-            strict_rows=strict_rows, ack_mode=ack_mode,
-        ))
+        record = _record(
+            admin.update_terminal(
+                ctx,
+                terminal_id,
+                notify_retries=notify_retries,
+                notify_secret=notify_secret,
+                strict_rows=strict_rows,
+                ack_mode=ack_mode,
+            )
+        )
     _emit(record, as_json, lambda: _details(record))
 
 
@@ -227,30 +260,48 @@ def reseller_show(reseller_id: str, database: str | None, as_json: bool) -> None
 
 @reseller.command(name="set")
 @click.argument("reseller_id")
-@click.option("--refunds-allowed/--no-refunds-allowed", default=None,
-              help="without: refundPayment answers 97")
-@click.option("--receiver-allows-refunds/--no-receiver-allows-refunds", default=None,
-              help="without: refundPayment answers 99")
+@click.option(
+    "--refunds-allowed/--no-refunds-allowed", default=None, help="without: refundPayment answers 97"
+)
+@click.option(
+    "--receiver-allows-refunds/--no-receiver-allows-refunds",
+    default=None,
+    help="without: refundPayment answers 99",
+)
 @click.option("--currencies", default=None, help="accepted currencies, e.g. SEK,EUR")
-@click.option("--block/--unblock", "blocked", default=None,
-              help="a blocked reseller's principals answer 33")
+@click.option(
+    "--block/--unblock", "blocked", default=None, help="a blocked reseller's principals answer 33"
+)
 @_database_option
 @_json_option
-def reseller_set(reseller_id: str, refunds_allowed: bool | None,
-                 receiver_allows_refunds: bool | None, currencies: str | None,
-                 blocked: bool | None, database: str | None, as_json: bool) -> None:
+def reseller_set(
+    reseller_id: str,
+    refunds_allowed: bool | None,
+    receiver_allows_refunds: bool | None,
+    currencies: str | None,
+    blocked: bool | None,
+    database: str | None,
+    as_json: bool,
+) -> None:
     """Change a reseller's settings."""
     from ..service import admin
 
-    status = None if blocked is None else (
-        PrincipalStatus.BLOCKED if blocked else PrincipalStatus.ACTIVE)
+    status = (
+        None
+        if blocked is None
+        else (PrincipalStatus.BLOCKED if blocked else PrincipalStatus.ACTIVE)
+    )
     with _context(database) as ctx:
-        record = _record(admin.update_reseller(
-            ctx, reseller_id, refunds_allowed=refunds_allowed,
-            receiver_allows_refunds=receiver_allows_refunds,
-            currencies=tuple(currencies.split(",")) if currencies is not None else None,
-            status=status,
-        ))
+        record = _record(
+            admin.update_reseller(
+                ctx,
+                reseller_id,
+                refunds_allowed=refunds_allowed,
+                receiver_allows_refunds=receiver_allows_refunds,
+                currencies=tuple(currencies.split(",")) if currencies is not None else None,
+                status=status,
+            )
+        )
     _emit(record, as_json, lambda: _details(record))
 
 
@@ -333,8 +384,16 @@ def customer_unlock(msisdn: str, database: str | None) -> None:
 
 
 # -- notification outbox --------------------------------------------------------------------
-NOTIFICATION_COLUMNS = ("notification_id", "invoice_reference", "status", "attempts",
-                        "max_attempts", "next_attempt_at", "url", "last_error")
+NOTIFICATION_COLUMNS = (
+    "notification_id",
+    "invoice_reference",
+    "status",
+    "attempts",
+    "max_attempts",
+    "next_attempt_at",
+    "url",
+    "last_error",
+)
 
 
 @main.group()
@@ -347,8 +406,9 @@ def notifications() -> None:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 @_database_option
 @_json_option
-def notifications_list(invoice_reference: str | None, limit: int, database: str | None,
-                       as_json: bool) -> None:
+def notifications_list(
+    invoice_reference: str | None, limit: int, database: str | None, as_json: bool
+) -> None:
     """Notifications, newest first."""
     from ..service import admin
 
@@ -367,8 +427,7 @@ def notifications_show(notification_id: str, database: str | None, as_json: bool
 
     with _context(database) as ctx:
         detail = admin.show_notification(ctx, notification_id)
-    record = {**_record(detail.notification),
-              "attempt_log": [_record(a) for a in detail.attempts]}
+    record = {**_record(detail.notification), "attempt_log": [_record(a) for a in detail.attempts]}
     _emit(record, as_json, lambda: _details(record))
 
 
@@ -381,5 +440,7 @@ def notifications_redeliver(notification_id: str, database: str | None) -> None:
 
     with _context(database) as ctx:
         n = admin.redeliver_notification(ctx, notification_id)
-    click.echo(f"notification {n.notification_id} is pending again "
-               f"(attempt {n.attempts + 1} of {n.max_attempts})")
+    click.echo(
+        f"notification {n.notification_id} is pending again "
+        f"(attempt {n.attempts + 1} of {n.max_attempts})"
+    )

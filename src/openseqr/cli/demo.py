@@ -75,22 +75,28 @@ def seqr_server(env: DemoEnv) -> DemoApp:
 
     base = env.url("server")
     soap = base + SOAP_PATHS[0]
-    return DemoApp("server", "SEQR server (sandbox)", env.ports["server"],
-                   create_app(env.settings, ctx=env.ctx), [
-        f"Wallet app          {base}/app",
-        f"Merchant SOAP API   {soap}",
-        f"WSDL                {soap}?wsdl",
-        f"App API             {base}/api/app/v1",
-        f"App API (OpenAPI)   {base}/api/app/v1/openapi.json",
-        f"Health              {base}/health",
-        f"Terminal            {TERMINAL_ID} / {TERMINAL_PASSWORD}",
-        f"Reseller            {RESELLER_ID} / {RESELLER_USER} / {RESELLER_PASSWORD}",
-        f"Database            {env.settings.resolved_database_url()}",
-    ])
+    return DemoApp(
+        "server",
+        "SEQR server (sandbox)",
+        env.ports["server"],
+        create_app(env.settings, ctx=env.ctx),
+        [
+            f"Wallet app          {base}/app",
+            f"Merchant SOAP API   {soap}",
+            f"WSDL                {soap}?wsdl",
+            f"App API             {base}/api/app/v1",
+            f"App API (OpenAPI)   {base}/api/app/v1/openapi.json",
+            f"Health              {base}/health",
+            f"Terminal            {TERMINAL_ID} / {TERMINAL_PASSWORD}",
+            f"Reseller            {RESELLER_ID} / {RESELLER_USER} / {RESELLER_PASSWORD}",
+            f"Database            {env.settings.resolved_database_url()}",
+        ],
+    )
 
 
-def register_service(ctx: Any, service_id: str, name: str, terminal_id: str,
-                     urls: dict[str, str]) -> str:
+def register_service(
+    ctx: Any, service_id: str, name: str, terminal_id: str, urls: dict[str, str]
+) -> str:
     """Register the service if absent; point it at `urls` if they changed (other ports)."""
     from ..service import services
 
@@ -99,8 +105,11 @@ def register_service(ctx: Any, service_id: str, name: str, terminal_id: str,
     except services.UnknownService:
         services.add_service(ctx, service_id, name, terminal_id, **urls)
         return "registered"
-    if any(getattr(current, k) != v for k, v in urls.items()) or not current.active \
-            or current.terminal_id != terminal_id:
+    if (
+        any(getattr(current, k) != v for k, v in urls.items())
+        or not current.active
+        or current.terminal_id != terminal_id
+    ):
         services.update_service(ctx, service_id, terminal_id=terminal_id, active=True, **urls)
         return "updated"
     return "already registered"
@@ -113,12 +122,21 @@ def parking_service(env: DemoEnv) -> DemoApp:
     from ..service.sandbox import DEMO_CUSTOMERS, TERMINAL_ID, TERMINAL_PASSWORD
 
     base = env.url("parking")
-    urls = {"order_url": f"{base}/order", "success_url": f"{base}/success",
-            "failure_url": f"{base}/failure", "cancel_url": f"{base}/cancel"}
+    urls = {
+        "order_url": f"{base}/order",
+        "success_url": f"{base}/success",
+        "failure_url": f"{base}/failure",
+        "cancel_url": f"{base}/cancel",
+    }
     state = register_service(env.ctx, PARKING_SERVICE_ID, SERVICE_NAME, TERMINAL_ID, urls)
     tickets = env.data_dir / "parking.sqlite3"
-    app = create_parking_app(f"http://127.0.0.1:{env.ports['server']}", TERMINAL_ID,
-                             TERMINAL_PASSWORD, base, database_path=tickets)
+    app = create_parking_app(
+        f"http://127.0.0.1:{env.ports['server']}",
+        TERMINAL_ID,
+        TERMINAL_PASSWORD,
+        base,
+        database_path=tickets,
+    )
     qr = service_qr(PARKING_SERVICE_ID, zone=PARKING_ZONE)
     alice = DEMO_CUSTOMERS[0]
     lines = [
@@ -131,11 +149,24 @@ def parking_service(env: DemoEnv) -> DemoApp:
     ]
     if env.show_qr:
         lines += ["", *qr_terminal(qr).rstrip("\n").splitlines()]
-    command = " ".join(["openseqr", "wallet", "pay", shlex.quote(qr), "--msisdn", alice.msisdn,
-                        "--pin", alice.pin, "--server", env.url("server")])
+    command = " ".join(
+        [
+            "openseqr",
+            "wallet",
+            "pay",
+            shlex.quote(qr),
+            "--msisdn",
+            alice.msisdn,
+            "--pin",
+            alice.pin,
+            "--server",
+            env.url("server"),
+        ]
+    )
     lines += ["", "Pay for parking with the headless wallet:", f"  {command}"]
-    return DemoApp("parking", "Parking service (External Service)", env.ports["parking"], app,
-                   lines)
+    return DemoApp(
+        "parking", "Parking service (External Service)", env.ports["parking"], app, lines
+    )
 
 
 def webshop_app(env: DemoEnv) -> DemoApp:
@@ -143,12 +174,23 @@ def webshop_app(env: DemoEnv) -> DemoApp:
     from ..service.sandbox import TERMINAL_ID, TERMINAL_PASSWORD
 
     base = env.url("webshop")
-    app = create_webshop_app(f"http://127.0.0.1:{env.ports['server']}", TERMINAL_ID,
-                             TERMINAL_PASSWORD, base,
-                             database_path=env.data_dir / "webshop.sqlite3")
-    return DemoApp("webshop", "Webshop (desktop QR / mobile deep link)", env.ports["webshop"],
-                   app, [f"Shop                {base}/",
-                         "Check out, then pay the QR with the wallet app (paste or upload it)."])
+    app = create_webshop_app(
+        f"http://127.0.0.1:{env.ports['server']}",
+        TERMINAL_ID,
+        TERMINAL_PASSWORD,
+        base,
+        database_path=env.data_dir / "webshop.sqlite3",
+    )
+    return DemoApp(
+        "webshop",
+        "Webshop (desktop QR / mobile deep link)",
+        env.ports["webshop"],
+        app,
+        [
+            f"Shop                {base}/",
+            "Check out, then pay the QR with the wallet app (paste or upload it).",
+        ],
+    )
 
 
 def pos_app(env: DemoEnv) -> DemoApp:
@@ -156,11 +198,24 @@ def pos_app(env: DemoEnv) -> DemoApp:
     from ..service.sandbox import RESELLER_ID, RESELLER_PASSWORD, RESELLER_USER
 
     base = env.url("pos")
-    app = create_pos_app(f"http://127.0.0.1:{env.ports['server']}", RESELLER_ID, RESELLER_USER,
-                         RESELLER_PASSWORD, base, database_path=env.data_dir / "pos.sqlite3")
-    return DemoApp("pos", "Point of sale (cash register)", env.ports["pos"], app,
-                   [f"Till                {base}/",
-                    "Register the till, assign a SEQR ID, then scan its sticker in the wallet."])
+    app = create_pos_app(
+        f"http://127.0.0.1:{env.ports['server']}",
+        RESELLER_ID,
+        RESELLER_USER,
+        RESELLER_PASSWORD,
+        base,
+        database_path=env.data_dir / "pos.sqlite3",
+    )
+    return DemoApp(
+        "pos",
+        "Point of sale (cash register)",
+        env.ports["pos"],
+        app,
+        [
+            f"Till                {base}/",
+            "Register the till, assign a SEQR ID, then scan its sticker in the wallet.",
+        ],
+    )
 
 
 #: The apps `openseqr demo` starts, in order.
@@ -178,8 +233,14 @@ async def serve_all(apps: list[DemoApp], host: str, on_started: Callable[[], Non
         def capture_signals(self) -> Iterator[None]:
             yield
 
-    servers = [Server(uvicorn.Config(a.app, host=host, port=a.port, log_level="warning",
-                                      access_log=False, lifespan="on")) for a in apps]
+    servers = [
+        Server(
+            uvicorn.Config(
+                a.app, host=host, port=a.port, log_level="warning", access_log=False, lifespan="on"
+            )
+        )
+        for a in apps
+    ]
 
     def stop() -> None:
         for s in servers:
@@ -224,24 +285,47 @@ def banner(env: DemoEnv, apps: list[DemoApp]) -> str:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="interface to listen on")
 @click.option("--port", default=8080, show_default=True, type=int, help="SEQR server port")
-@click.option("--parking-port", default=8081, show_default=True, type=int,
-              help="parking service port")
+@click.option(
+    "--parking-port", default=8081, show_default=True, type=int, help="parking service port"
+)
 @click.option("--webshop-port", default=8082, show_default=True, type=int, help="webshop port")
 @click.option("--pos-port", default=8083, show_default=True, type=int, help="point of sale port")
-@click.option("--data-dir", default="data/demo", show_default=True, type=click.Path(),
-              help="where the SQLite databases live")
-@click.option("--qr/--no-qr", "show_qr", default=True, show_default=True,
-              help="draw the service QR in the terminal")
-def demo(host: str, port: int, parking_port: int, webshop_port: int, pos_port: int,
-         data_dir: str, show_qr: bool) -> None:
+@click.option(
+    "--data-dir",
+    default="data/demo",
+    show_default=True,
+    type=click.Path(),
+    help="where the SQLite databases live",
+)
+@click.option(
+    "--qr/--no-qr",
+    "show_qr",
+    default=True,
+    show_default=True,
+    help="draw the service QR in the terminal",
+)
+def demo(
+    host: str,
+    port: int,
+    parking_port: int,
+    webshop_port: int,
+    pos_port: int,
+    data_dir: str,
+    show_qr: bool,
+) -> None:
     """Run the SEQR server, wallet app, parking service, webshop and POS on SQLite."""
     from ..service.bootstrap import build
     from ..settings import Settings
 
     data = Path(data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
-    settings = Settings(data_dir=data, host=host, port=port, sandbox=True,
-                        database_url=f"sqlite:///{data / 'openseqr.sqlite3'}")
+    settings = Settings(
+        data_dir=data,
+        host=host,
+        port=port,
+        sandbox=True,
+        database_url=f"sqlite:///{data / 'openseqr.sqlite3'}",
+    )
     ctx = build(settings)  # migrates and seeds the sandbox (D-61)
     public_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     ports = {"server": port, "parking": parking_port, "webshop": webshop_port, "pos": pos_port}

@@ -17,7 +17,10 @@ def main() -> None:
 
 def _database_option(f):  # type: ignore[no-untyped-def]
     return click.option(
-        "--database", "database", envvar="OPENSEQR_DATABASE_URL", default=None,
+        "--database",
+        "database",
+        envvar="OPENSEQR_DATABASE_URL",
+        default=None,
         help="sqlite:///path.db or postgresql://… (default: a SQLite file in the data directory)",
     )(f)
 
@@ -26,12 +29,23 @@ def _database_option(f):  # type: ignore[no-untyped-def]
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @_database_option
-@click.option("--workers", default=1, show_default=True, type=int,
-              help="server processes; with PostgreSQL they share one database")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="server processes; with PostgreSQL they share one database",
+)
 @click.option("--ack-window", type=float, default=None, help="seconds (default 20; 0 = never)")
 @click.option("--no-worker", is_flag=True, help="do not run deadline and notification loops here")
-def serve(host: str, port: int, database: str | None, workers: int, ack_window: float | None,
-          no_worker: bool) -> None:
+def serve(
+    host: str,
+    port: int,
+    database: str | None,
+    workers: int,
+    ack_window: float | None,
+    no_worker: bool,
+) -> None:
     """Run the SEQR server: merchant SOAP API, app API, background loops."""
     import uvicorn
 
@@ -46,11 +60,20 @@ def serve(host: str, port: int, database: str | None, workers: int, ack_window: 
 
     migrate(settings.resolved_database_url())  # once, before the processes start
     os.environ["OPENSEQR_DATABASE_URL"] = settings.resolved_database_url()
-    click.echo(f"openseqr serving on http://{host}:{port}/ "
-               f"(SOAP: http://{host}:{port}/soap/merchant/cashregister-2?wsdl)")
-    uvicorn.run("openseqr.server.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers, access_log=False, log_level="warning",
-                timeout_graceful_shutdown=5)
+    click.echo(
+        f"openseqr serving on http://{host}:{port}/ "
+        f"(SOAP: http://{host}:{port}/soap/merchant/cashregister-2?wsdl)"
+    )
+    uvicorn.run(
+        "openseqr.server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
 
 
 @main.command(name="migrate")

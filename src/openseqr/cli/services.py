@@ -84,8 +84,12 @@ def service_group() -> None:
 @service_group.command(name="add")
 @click.argument("service_id")
 @click.option("--name", required=True, help="display name")
-@click.option("--terminal", "terminal_id", required=True,
-              help="TERMINALID the service backend uses for its SOAP calls")
+@click.option(
+    "--terminal",
+    "terminal_id",
+    required=True,
+    help="TERMINALID the service backend uses for its SOAP calls",
+)
 @click.option("--order-url", required=True, help="opened with #TOKEN after the QR is resolved")
 @click.option("--success-url", required=True, help="opened with #TOKEN_<invoiceReference>")
 @click.option("--failure-url", required=True, help="opened with #TOKEN when the payment fails")
@@ -93,16 +97,35 @@ def service_group() -> None:
 @click.option("--inactive", is_flag=True, help="register it disabled")
 @_database_option
 @_json_option
-def add(service_id: str, name: str, terminal_id: str, order_url: str, success_url: str,
-        failure_url: str, cancel_url: str, inactive: bool, database: str | None,
-        as_json: bool) -> None:
+def add(
+    service_id: str,
+    name: str,
+    terminal_id: str,
+    order_url: str,
+    success_url: str,
+    failure_url: str,
+    cancel_url: str,
+    inactive: bool,
+    database: str | None,
+    as_json: bool,
+) -> None:
     """Register a new External Service SERVICE_ID ([A-Za-z0-9_-]{1,32}, case-sensitive)."""
     from ..service import services
 
-    service = _run(database, lambda ctx: services.add_service(
-        ctx, service_id, name, terminal_id, order_url=order_url, success_url=success_url,
-        failure_url=failure_url, cancel_url=cancel_url, active=not inactive,
-    ))
+    service = _run(
+        database,
+        lambda ctx: services.add_service(
+            ctx,
+            service_id,
+            name,
+            terminal_id,
+            order_url=order_url,
+            success_url=success_url,
+            failure_url=failure_url,
+            cancel_url=cancel_url,
+            active=not inactive,
+        ),
+    )
     if not as_json:
         click.echo(f"service {service.service_id} registered")
     _echo_service(service, as_json)
@@ -118,16 +141,33 @@ def add(service_id: str, name: str, terminal_id: str, order_url: str, success_ur
 @click.option("--cancel-url", default=None)
 @_database_option
 @_json_option
-def update(service_id: str, name: str | None, terminal_id: str | None, order_url: str | None,
-           success_url: str | None, failure_url: str | None, cancel_url: str | None,
-           database: str | None, as_json: bool) -> None:
+def update(
+    service_id: str,
+    name: str | None,
+    terminal_id: str | None,
+    order_url: str | None,
+    success_url: str | None,
+    failure_url: str | None,
+    cancel_url: str | None,
+    database: str | None,
+    as_json: bool,
+) -> None:
     """Change fields of an existing service (omitted options are kept)."""
     from ..service import services
 
-    service = _run(database, lambda ctx: services.update_service(
-        ctx, service_id, name=name, terminal_id=terminal_id, order_url=order_url,
-        success_url=success_url, failure_url=failure_url, cancel_url=cancel_url,
-    ))
+    service = _run(
+        database,
+        lambda ctx: services.update_service(
+            ctx,
+            service_id,
+            name=name,
+            terminal_id=terminal_id,
+            order_url=order_url,
+            success_url=success_url,
+            failure_url=failure_url,
+            cancel_url=cancel_url,
+        ),
+    )
     _echo_service(service, as_json)
 
 

@@ -27,8 +27,12 @@ EXIT_PAID, EXIT_NOT_PAID, EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE = 0, 1, 2, 3, 
 
 def _server_option(f):  # type: ignore[no-untyped-def]
     return click.option(
-        "--server", "server", envvar="OPENSEQR_SERVER_URL", default=DEFAULT_SERVER,
-        show_default=True, help="the SEQR server's base URL (env OPENSEQR_SERVER_URL)",
+        "--server",
+        "server",
+        envvar="OPENSEQR_SERVER_URL",
+        default=DEFAULT_SERVER,
+        show_default=True,
+        help="the SEQR server's base URL (env OPENSEQR_SERVER_URL)",
     )(f)
 
 
@@ -51,8 +55,10 @@ def _print_outcome(outcome: Any, verbose: bool) -> None:
     if outcome.message:
         click.echo(f"message: {outcome.message}")
     if outcome.session is not None:
-        click.echo(f"service: {outcome.session.service_id} ({outcome.session.name}), "
-                   f"token {outcome.session.token}")
+        click.echo(
+            f"service: {outcome.session.service_id} ({outcome.session.name}), "
+            f"token {outcome.session.token}"
+        )
     if outcome.trigger:
         click.echo(f"trigger: {outcome.trigger}")
     if outcome.invoice is not None:
@@ -78,14 +84,28 @@ def wallet_group() -> None:
 @click.option("--msisdn", required=True, help="the customer's phone number")
 @click.option("--pin", required=True, help="the customer's PIN")
 @_server_option
-@click.option("--cancel", "cancel", is_flag=True,
-              help="press Cancel in the payment screen instead of paying")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="seconds to wait for an amount on a terminal sticker")
+@click.option(
+    "--cancel", "cancel", is_flag=True, help="press Cancel in the payment screen instead of paying"
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="seconds to wait for an amount on a terminal sticker",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the outcome as JSON")
 @click.option("--html", "show_html", is_flag=True, help="also print the final page's HTML")
-def pay(code: str, msisdn: str, pin: str, server: str, cancel: bool, timeout: float,
-        as_json: bool, show_html: bool) -> None:
+def pay(
+    code: str,
+    msisdn: str,
+    pin: str,
+    server: str,
+    cancel: bool,
+    timeout: float,
+    as_json: bool,
+    show_html: bool,
+) -> None:
     """Pay whatever QR-OR-REFERENCE is: an invoice QR, a seqr:// link, a reference number,
     a terminal sticker (waits for the amount) or a service QR (opens the service pages).
 

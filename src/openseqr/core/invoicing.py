@@ -100,7 +100,12 @@ def new_invoice(
 
 
 def merged_update(
-    inv: Invoice, draft: InvoiceDraft, *, terminal: Terminal, reseller: Reseller, zone: tzinfo,
+    inv: Invoice,
+    draft: InvoiceDraft,
+    *,
+    terminal: Terminal,
+    reseller: Reseller,
+    zone: tzinfo,
     policy: Policy,
 ) -> Invoice:
     """Present elements replace stored ones; a present rows wrapper replaces all rows (D-49)."""
@@ -157,9 +162,10 @@ def _rows(rows: tuple[RowDraft, ...], total: Money, terminal: Terminal) -> tuple
     out = tuple(_row(r, total.currency) for r in rows)
     if terminal.strict_rows and out:
         nets = [r.net for r in out]
-        if any(n is None for n in nets) or sum(
-            (n.amount for n in nets if n is not None), Decimal(0)
-        ) != total.amount:
+        if (
+            any(n is None for n in nets)
+            or sum((n.amount for n in nets if n is not None), Decimal(0)) != total.amount
+        ):
             raise errors.InvalidInvoiceData("the invoice rows do not add up to totalAmount")
     return out
 

@@ -47,7 +47,9 @@ def _apply(inv: Invoice, event: Event, *, bump: bool = False, **changes: object)
     return replace(inv, state=after, version=version + int(bump), **changes)  # type: ignore[arg-type]
 
 
-def expiry_deadline(inv: Invoice, now: datetime, policy: Policy, cash_register: bool) -> datetime | None:
+def expiry_deadline(
+    inv: Invoice, now: datetime, policy: Policy, cash_register: bool
+) -> datetime | None:
     life = policy.cash_register_lifetime if cash_register else policy.online_lifetime
     return now + life if life is not None else None
 
@@ -69,7 +71,11 @@ def view(inv: Invoice, customer: Customer, now: datetime) -> Decision:
             tokens = inv.tokens + new
             version += 1
     viewed = _apply(
-        inv, Event.VIEW, version=version, tokens=tokens, payer=customer.subscriber_key,
+        inv,
+        Event.VIEW,
+        version=version,
+        tokens=tokens,
+        payer=customer.subscriber_key,
         payer_terminal_id=customer.payer_terminal_id,
     )
     needs_ack = inv.ack_mode is AckMode.REQUIRE_ACKNOWLEDGMENT or (
@@ -93,8 +99,11 @@ def start_payment(
     if shown_version is not None and shown_version != inv.version:
         raise errors.InvoiceChanged()
     paying = _apply(
-        inv, Event.CONFIRM_PIN, payer=customer.subscriber_key,
-        payer_terminal_id=customer.payer_terminal_id, deadline_at=now + policy.paying_timeout,
+        inv,
+        Event.CONFIRM_PIN,
+        payer=customer.subscriber_key,
+        payer_terminal_id=customer.payer_terminal_id,
+        deadline_at=now + policy.paying_timeout,
     )
     return Decision(paying)
 
@@ -103,12 +112,20 @@ def debit(inv: Invoice, ers_reference: str, now: datetime, policy: Policy) -> De
     """T7: the provider debited the customer. Notification owed; acknowledgement window opens."""
     assert inv.payer is not None
     transfer = move(
-        TransferKind.PAYMENT, customer_account(inv.payer), merchant_account(inv.reseller_id),
-        inv.total, invoice_reference=inv.reference, ers_reference=ers_reference, at=now,
+        TransferKind.PAYMENT,
+        customer_account(inv.payer),
+        merchant_account(inv.reseller_id),
+        inv.total,
+        invoice_reference=inv.reference,
+        ers_reference=ers_reference,
+        at=now,
     )
     window = policy.ack_window
     paid = _apply(
-        inv, Event.DEBIT_OK, ers_reference=ers_reference, paid_at=now,
+        inv,
+        Event.DEBIT_OK,
+        ers_reference=ers_reference,
+        paid_at=now,
         deadline_at=now + window if window is not None else None,
     )
     return Decision(paid, (transfer,), notify=True)
@@ -118,8 +135,12 @@ def reserve(inv: Invoice, now: datetime, policy: Policy) -> Decision:
     """T8: the provider reserved the amount; the commit timer starts (D-02: notify)."""
     assert inv.payer is not None
     transfer = move(
-        TransferKind.RESERVATION, customer_account(inv.payer), HOLDS, inv.total,
-        invoice_reference=inv.reference, at=now,
+        TransferKind.RESERVATION,
+        customer_account(inv.payer),
+        HOLDS,
+        inv.total,
+        invoice_reference=inv.reference,
+        at=now,
     )
     timeout = inv.commit_timeout or policy.default_commit_timeout
     reserved = _apply(
@@ -138,11 +159,16 @@ def pin_locked(inv: Invoice, now: datetime) -> Decision:
     return Decision(_apply(inv, Event.PIN_LOCKED, reason="PIN locked", deadline_at=None))
 
 
-def provider_unavailable(inv: Invoice, now: datetime, policy: Policy, cash_register: bool) -> Decision:
+def provider_unavailable(
+    inv: Invoice, now: datetime, policy: Policy, cash_register: bool
+) -> Decision:
     """Nothing moved; the invoice is payable again."""
     return Decision(
-        _apply(inv, Event.PROVIDER_UNAVAILABLE,
-               deadline_at=expiry_deadline(inv, now, policy, cash_register))
+        _apply(
+            inv,
+            Event.PROVIDER_UNAVAILABLE,
+            deadline_at=expiry_deadline(inv, now, policy, cash_register),
+        )
     )
 
 
@@ -171,7 +197,9 @@ def merchant_cancel(inv: Invoice, now: datetime) -> Decision:
     if state in (State.CANCELLED, State.REVERSED, State.FAILED):
         raise errors.AlreadyCanceled()
     transfers = (_release(inv, now),) if state is State.RESERVED else ()
-    return Decision(_apply(inv, Event.MERCHANT_CANCEL, reason="merchant", deadline_at=None), transfers)
+    return Decision(
+        _apply(inv, Event.MERCHANT_CANCEL, reason="merchant", deadline_at=None), transfers
+    )
 
 
 def supersede(inv: Invoice, now: datetime) -> Decision:
@@ -218,12 +246,19 @@ def commit(inv: Invoice, amount: Money | None, ers_reference: str, now: datetime
     if final.currency != inv.currency:
         raise errors.InvalidCurrency("commit currency differs from the invoice")
     if not final.is_positive or inv.reserved < final:
-        raise errors.RejectedAmount("commit amount must be positive and at most the reserved amount")
+        raise errors.RejectedAmount(
+            "commit amount must be positive and at most the reserved amount"
+        )
     transfer = split(
-        TransferKind.COMMIT, HOLDS,
-        [(merchant_account(inv.reseller_id), final),
-         (customer_account(inv.payer), inv.reserved - final)],
-        invoice_reference=inv.reference, ers_reference=ers_reference, at=now,
+        TransferKind.COMMIT,
+        HOLDS,
+        [
+            (merchant_account(inv.reseller_id), final),
+            (customer_account(inv.payer), inv.reserved - final),
+        ],
+        invoice_reference=inv.reference,
+        ers_reference=ers_reference,
+        at=now,
     )
     paid = _apply(
         inv, Event.COMMIT, total=final, ers_reference=ers_reference, paid_at=now, deadline_at=None
@@ -248,15 +283,22 @@ def refund(
     if inv.refunded + amount.amount > inv.total.amount:
         raise errors.RefundExceedsOriginal()
     transfer = move(
-        TransferKind.REFUND, merchant_account(inv.reseller_id), customer_account(inv.payer),
-        amount, invoice_reference=inv.reference, ers_reference=refund_reference, at=now,
+        TransferKind.REFUND,
+        merchant_account(inv.reseller_id),
+        customer_account(inv.payer),
+        amount,
+        invoice_reference=inv.reference,
+        ers_reference=refund_reference,
+        at=now,
     )
     refunded = _apply(inv, Event.REFUND, refunded=inv.refunded + amount.amount)
     return Decision(refunded, (transfer,))
 
 
 # -- deadlines -----------------------------------------------------------------------------
-def deadline_passed(inv: Invoice, now: datetime, policy: Policy, cash_register: bool) -> Decision | None:
+def deadline_passed(
+    inv: Invoice, now: datetime, policy: Policy, cash_register: bool
+) -> Decision | None:
     """The one place a stored deadline turns into a transition; None if nothing is due."""
     if inv.deadline_at is None or inv.deadline_at > now:
         return None
@@ -264,8 +306,13 @@ def deadline_passed(inv: Invoice, now: datetime, policy: Policy, cash_register: 
     if state is State.PAID_UNACKED:
         assert inv.payer is not None
         transfer = move(
-            TransferKind.REVERSAL, merchant_account(inv.reseller_id), customer_account(inv.payer),
-            inv.total, invoice_reference=inv.reference, ers_reference=inv.ers_reference, at=now,
+            TransferKind.REVERSAL,
+            merchant_account(inv.reseller_id),
+            customer_account(inv.payer),
+            inv.total,
+            invoice_reference=inv.reference,
+            ers_reference=inv.ers_reference,
+            at=now,
         )
         text = (
             f"Your payment of {inv.total} to {inv.title or 'the merchant'} was reversed because the "
@@ -289,8 +336,12 @@ def deadline_passed(inv: Invoice, now: datetime, policy: Policy, cash_register: 
 def _release(inv: Invoice, now: datetime) -> Transfer:
     assert inv.reserved is not None and inv.payer is not None
     return move(
-        TransferKind.RELEASE, HOLDS, customer_account(inv.payer), inv.reserved,
-        invoice_reference=inv.reference, at=now,
+        TransferKind.RELEASE,
+        HOLDS,
+        customer_account(inv.payer),
+        inv.reserved,
+        invoice_reference=inv.reference,
+        at=now,
     )
 
 

@@ -90,8 +90,9 @@ def finish(call: Call[T], status_code: int, content: bytes) -> T:
         raise SoapFaultError(exc.faultcode, exc.faultstring, op) from None
     except MalformedResponse as exc:
         if status_code != 200:
-            raise TransportError(f"{op}: HTTP {status_code} without a SOAP response",
-                                 status_code) from None
+            raise TransportError(
+                f"{op}: HTTP {status_code} without a SOAP response", status_code
+            ) from None
         raise InvalidResponseError(f"{op}: {exc}") from None
     except ProtocolError as exc:  # InvalidValue and friends
         raise InvalidResponseError(f"{op}: {exc}") from None
@@ -114,8 +115,13 @@ def endpoint_url(url: str) -> str:
 def make_context(
     principal: PrincipalId, password: str, *, client_id: str | None, channel: str | None
 ) -> ClientContext:
-    return ClientContext(channel=channel, client_id=client_id, client_request_timeout=0,
-                         initiator=principal, password=password)
+    return ClientContext(
+        channel=channel,
+        client_id=client_id,
+        client_request_timeout=0,
+        initiator=principal,
+        password=password,
+    )
 
 
 def terminal_principal(terminal_id: str) -> PrincipalId:
@@ -151,8 +157,10 @@ def _row(row: InvoiceRow, currency: str) -> WireRow:
 
 
 def _tokens(tokens: Iterable[Token]) -> tuple[CustomerToken, ...]:
-    return tuple(CustomerToken(description=t.description, id=t.id, status=int(t.status),
-                               value=t.value) for t in tokens)
+    return tuple(
+        CustomerToken(description=t.description, id=t.id, status=int(t.status), value=t.value)
+        for t in tokens
+    )
 
 
 def _enum_text(value: Any) -> str | None:
@@ -197,11 +205,16 @@ def _receipt(r: WireReceipt | None) -> PaymentReceipt | None:
     inv = r.invoice
     total = inv.total_amount if inv else None
     return PaymentReceipt(
-        terminal_id=r.terminal_id, payment_date=r.payment_date,
-        client_invoice_id=r.client_invoice_id, invoice_reference=r.invoice_reference,
-        payment_reference=r.payment_reference, payer_terminal_id=r.payer_terminal_id,
-        receiver_name=r.receiver_name, title=inv.title if inv else None,
-        amount=total.value if total else None, currency=total.currency if total else None,
+        terminal_id=r.terminal_id,
+        payment_date=r.payment_date,
+        client_invoice_id=r.client_invoice_id,
+        invoice_reference=r.invoice_reference,
+        payment_reference=r.payment_reference,
+        payer_terminal_id=r.payer_terminal_id,
+        receiver_name=r.receiver_name,
+        title=inv.title if inv else None,
+        amount=total.value if total else None,
+        currency=total.currency if total else None,
     )
 
 
@@ -218,8 +231,9 @@ def payment_status(resp: Any, reference: str | None) -> PaymentStatus:
         reference=reference or (receipt.invoice_reference if receipt else None),
         ers_reference=resp.ers_reference,
         receipt=receipt,
-        tokens=tuple(Token(t.id, t.value, int(t.status or 0), t.description)
-                     for t in resp.customer_tokens),
+        tokens=tuple(
+            Token(t.id, t.value, int(t.status or 0), t.description) for t in resp.customer_tokens
+        ),
         client_invoice_id=receipt.client_invoice_id if receipt else None,
         raw_status=raw,
     )
@@ -232,12 +246,14 @@ def _none(resp: Any) -> None:
 # ------------------------------------------------------------------------ operations
 
 
-def send_invoice(ctx: ClientContext, amount: Any, currency: str, tokens: Iterable[Token] = (),
-                 **invoice: Any) -> Call[SentInvoice]:
+def send_invoice(
+    ctx: ClientContext, amount: Any, currency: str, tokens: Iterable[Token] = (), **invoice: Any
+) -> Call[SentInvoice]:
     if amount is None:
         raise ValueError("send_invoice needs an amount")
-    req = SendInvoiceRequest(context=ctx, invoice=build_invoice(currency, amount, **invoice),
-                             tokens=_tokens(tokens))
+    req = SendInvoiceRequest(
+        context=ctx, invoice=build_invoice(currency, amount, **invoice), tokens=_tokens(tokens)
+    )
 
     def parse(resp: Any) -> SentInvoice:
         ref = resp.invoice_reference
@@ -248,18 +264,29 @@ def send_invoice(ctx: ClientContext, amount: Any, currency: str, tokens: Iterabl
     return Call(req, parse)
 
 
-def update_invoice(ctx: ClientContext, reference: str, currency: str, amount: Any = None,
-                   tokens: Iterable[Token] = (), **invoice: Any) -> Call[None]:
-    req = UpdateInvoiceRequest(context=ctx, invoice_reference=reference,
-                               invoice=build_invoice(currency, amount, **invoice),
-                               tokens=_tokens(tokens))
+def update_invoice(
+    ctx: ClientContext,
+    reference: str,
+    currency: str,
+    amount: Any = None,
+    tokens: Iterable[Token] = (),
+    **invoice: Any,
+) -> Call[None]:
+    req = UpdateInvoiceRequest(
+        context=ctx,
+        invoice_reference=reference,
+        invoice=build_invoice(currency, amount, **invoice),
+        tokens=_tokens(tokens),
+    )
     return Call(req, _none)
 
 
-def get_payment_status(ctx: ClientContext, reference: str | None,
-                       version: int = 0) -> Call[PaymentStatus]:
-    req = GetPaymentStatusRequest(context=ctx, invoice_reference=reference,
-                                  invoice_version=int(version or 0))
+def get_payment_status(
+    ctx: ClientContext, reference: str | None, version: int = 0
+) -> Call[PaymentStatus]:
+    req = GetPaymentStatusRequest(
+        context=ctx, invoice_reference=reference, invoice_version=int(version or 0)
+    )
     return Call(req, lambda resp: payment_status(resp, reference))
 
 
@@ -267,29 +294,40 @@ def cancel_invoice(ctx: ClientContext, reference: str) -> Call[None]:
     return Call(CancelInvoiceRequest(context=ctx, invoice_reference=reference), _none)
 
 
-def commit_reservation(ctx: ClientContext, reference: str, amount: Any,
-                       currency: str) -> Call[None]:
-    req = CommitReservationRequest(context=ctx, amount=_amount(amount, currency, "amount"),
-                                   invoice_reference=reference)
+def commit_reservation(
+    ctx: ClientContext, reference: str, amount: Any, currency: str
+) -> Call[None]:
+    req = CommitReservationRequest(
+        context=ctx, amount=_amount(amount, currency, "amount"), invoice_reference=reference
+    )
     return Call(req, _none)
 
 
-def submit_payment_receipt(ctx: ClientContext, ers_reference: str, data: bytes | str,
-                           mime_type: str, receipt_type: ReceiptType | str) -> Call[None]:
+def submit_payment_receipt(
+    ctx: ClientContext,
+    ers_reference: str,
+    data: bytes | str,
+    mime_type: str,
+    receipt_type: ReceiptType | str,
+) -> Call[None]:
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    doc = ReceiptDocument(mime_type=mime_type, receipt_data=raw,
-                          receipt_type=_enum_text(receipt_type))
-    req = SubmitPaymentReceiptRequest(context=ctx, ers_reference=ers_reference,
-                                      receipt_document=doc)
+    doc = ReceiptDocument(
+        mime_type=mime_type, receipt_data=raw, receipt_type=_enum_text(receipt_type)
+    )
+    req = SubmitPaymentReceiptRequest(
+        context=ctx, ers_reference=ers_reference, receipt_document=doc
+    )
     return Call(req, _none)
 
 
-def refund_payment(ctx: ClientContext, ers_reference: str, amount: Any, currency: str,
-                   **invoice: Any) -> Call[str]:
+def refund_payment(
+    ctx: ClientContext, ers_reference: str, amount: Any, currency: str, **invoice: Any
+) -> Call[str]:
     if amount is None:
         raise ValueError("refund_payment needs an amount")
-    req = RefundPaymentRequest(context=ctx, ers_reference=ers_reference,
-                               invoice=build_invoice(currency, amount, **invoice))
+    req = RefundPaymentRequest(
+        context=ctx, ers_reference=ers_reference, invoice=build_invoice(currency, amount, **invoice)
+    )
 
     def parse(resp: Any) -> str:
         if not resp.ers_reference:
@@ -322,12 +360,18 @@ def mark_transaction_period(ctx: ClientContext, terminal_id: str | None) -> Call
     return Call(req, parse)
 
 
-def execute_report(ctx: ClientContext, report_id: str, period_id: str | None,
-                   terminal_id: str | None, language: str | None,
-                   extra: Mapping[str, str] | None = None) -> Call[Report]:
+def execute_report(
+    ctx: ClientContext,
+    report_id: str,
+    period_id: str | None,
+    terminal_id: str | None,
+    language: str | None,
+    extra: Mapping[str, str] | None = None,
+) -> Call[Report]:
     params = {"transactionPeriodId": period_id, "TERMINALID": terminal_id, **(extra or {})}
-    req = ExecuteReportRequest(context=ctx, report_id=report_id, language=language,
-                               parameters=_params(params))
+    req = ExecuteReportRequest(
+        context=ctx, report_id=report_id, language=language, parameters=_params(params)
+    )
 
     def parse(resp: Any) -> Report:
         r = resp.report
@@ -358,10 +402,12 @@ def new_terminal_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-def register_terminal(ctx: ClientContext, external_terminal_id: str, name: str,
-                      password: str) -> Call[RegisteredTerminal]:
-    req = RegisterTerminalRequest(context=ctx, external_terminal_id=external_terminal_id,
-                                  password=password, name=name)
+def register_terminal(
+    ctx: ClientContext, external_terminal_id: str, name: str, password: str
+) -> Call[RegisteredTerminal]:
+    req = RegisterTerminalRequest(
+        context=ctx, external_terminal_id=external_terminal_id, password=password, name=name
+    )
 
     def parse(resp: Any) -> RegisteredTerminal:
         if not resp.terminal_id:
@@ -369,5 +415,3 @@ def register_terminal(ctx: ClientContext, external_terminal_id: str, name: str,
         return RegisteredTerminal(resp.terminal_id, password, external_terminal_id, name)
 
     return Call(req, parse)
-
-

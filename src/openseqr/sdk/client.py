@@ -43,8 +43,13 @@ from .models import (
     Token,
 )
 
-__all__ = ["SeqrClient", "AsyncSeqrClient", "ResellerClient", "AsyncResellerClient",
-           "DEFAULT_TIMEOUT"]
+__all__ = [
+    "SeqrClient",
+    "AsyncSeqrClient",
+    "ResellerClient",
+    "AsyncResellerClient",
+    "DEFAULT_TIMEOUT",
+]
 
 T = TypeVar("T")
 Money = Decimal | int | str
@@ -61,8 +66,9 @@ class _LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="seqr-sdk-loop",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="seqr-sdk-loop", daemon=True
+        )
         self._thread.start()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -90,8 +96,9 @@ class _AsyncTransportBridge(httpx.BaseTransport):
                 content = b"".join([chunk async for chunk in resp.stream])  # type: ignore[union-attr]
             finally:
                 await resp.aclose()
-            return httpx.Response(resp.status_code, headers=resp.headers, content=content,
-                                  extensions=resp.extensions)
+            return httpx.Response(
+                resp.status_code, headers=resp.headers, content=content, extensions=resp.extensions
+            )
 
         return self._loop.run(roundtrip())
 
@@ -139,8 +146,9 @@ class _SyncIO(_Base):
             transport, httpx.BaseTransport
         ):
             transport = _AsyncTransportBridge(transport)
-        self._http = httpx.Client(transport=transport, timeout=_timeout(timeout),
-                                  headers={"User-Agent": "openseqr-sdk/1"})
+        self._http = httpx.Client(
+            transport=transport, timeout=_timeout(timeout), headers={"User-Agent": "openseqr-sdk/1"}
+        )
         self._owns_http = True
 
     def _run(self, call: _ops.Call[T]) -> T:
@@ -168,16 +176,20 @@ class _AsyncIO(_Base):
     #: True: operation methods return awaitables
     is_async = True
 
-    def _setup_io(self, transport: Any, timeout: Any,
-                  http_client: httpx.AsyncClient | None) -> None:
+    def _setup_io(
+        self, transport: Any, timeout: Any, http_client: httpx.AsyncClient | None
+    ) -> None:
         if http_client is not None:
             self._http, self._owns_http = http_client, False
             return
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
-            raise TypeError("AsyncSeqrClient needs an httpx.AsyncBaseTransport "
-                            "(e.g. httpx.ASGITransport or httpx.AsyncHTTPTransport)")
-        self._http = httpx.AsyncClient(transport=transport, timeout=_timeout(timeout),
-                                       headers={"User-Agent": "openseqr-sdk/1"})
+            raise TypeError(
+                "AsyncSeqrClient needs an httpx.AsyncBaseTransport "
+                "(e.g. httpx.ASGITransport or httpx.AsyncHTTPTransport)"
+            )
+        self._http = httpx.AsyncClient(
+            transport=transport, timeout=_timeout(timeout), headers={"User-Agent": "openseqr-sdk/1"}
+        )
         self._owns_http = True
 
     async def _run(self, call: _ops.Call[T]) -> T:  # type: ignore[override]
@@ -233,8 +245,9 @@ class _TerminalOperations(_Base):
         ``http_client``: use your own ``httpx.Client``/``AsyncClient`` instead.
         """
         self.terminal_id = terminal_id
-        ctx = _ops.make_context(_ops.terminal_principal(terminal_id), password,
-                                client_id=client_id, channel=channel)
+        ctx = _ops.make_context(
+            _ops.terminal_principal(terminal_id), password, client_id=client_id, channel=channel
+        )
         self._setup(url, ctx, currency)
         self._setup_io(transport, timeout, http_client)  # type: ignore[attr-defined]
 
@@ -279,12 +292,25 @@ class _TerminalOperations(_Base):
         Raises :class:`InvalidInvoiceData` (49, e.g. wrong currency), :class:`AmountRejected`
         (11), :class:`InvalidNotificationUrl` (64), credential errors (20, 21, 29, 33).
         """
-        return self._run(_ops.send_invoice(
-            self._context, amount, self._cur(currency), tokens, title=title, rows=rows,
-            client_invoice_id=client_invoice_id, notification_url=notification_url,
-            back_url=back_url, payment_mode=payment_mode, ack_mode=ack_mode, footer=footer,
-            cashier_id=cashier_id, commit_timeout=commit_timeout, issue_date=issue_date,
-        ))
+        return self._run(
+            _ops.send_invoice(
+                self._context,
+                amount,
+                self._cur(currency),
+                tokens,
+                title=title,
+                rows=rows,
+                client_invoice_id=client_invoice_id,
+                notification_url=notification_url,
+                back_url=back_url,
+                payment_mode=payment_mode,
+                ack_mode=ack_mode,
+                footer=footer,
+                cashier_id=cashier_id,
+                commit_timeout=commit_timeout,
+                issue_date=issue_date,
+            )
+        )
 
     def get_payment_status(self, reference: str | None = None, version: int = 0) -> PaymentStatus:
         """Read the invoice's status (``getPaymentStatus``).
@@ -327,11 +353,22 @@ class _TerminalOperations(_Base):
         Raises :class:`PaymentInProgress` (48) while the customer is paying,
         :class:`SeqrSystemError` (90) for a PAID/CANCELED/FAILED invoice, 54, 49, 64.
         """
-        return self._run(_ops.update_invoice(
-            self._context, reference, self._cur(currency), amount, tokens, title=title,
-            rows=rows, client_invoice_id=client_invoice_id, notification_url=notification_url,
-            back_url=back_url, footer=footer, cashier_id=cashier_id,
-        ))
+        return self._run(
+            _ops.update_invoice(
+                self._context,
+                reference,
+                self._cur(currency),
+                amount,
+                tokens,
+                title=title,
+                rows=rows,
+                client_invoice_id=client_invoice_id,
+                notification_url=notification_url,
+                back_url=back_url,
+                footer=footer,
+                cashier_id=cashier_id,
+            )
+        )
 
     def cancel_invoice(self, reference: str) -> None:
         """Cancel an unpaid (or RESERVED) invoice (``cancelInvoice``); status becomes CANCELED.
@@ -353,8 +390,9 @@ class _TerminalOperations(_Base):
         reserved (or last updated) amount. The commit also acknowledges the payment.
         Raises :class:`InvoiceNotReserved` (96), :class:`AmountRejected` (11), 54.
         """
-        return self._run(_ops.commit_reservation(self._context, reference, amount,
-                                          self._cur(currency)))
+        return self._run(
+            _ops.commit_reservation(self._context, reference, amount, self._cur(currency))
+        )
 
     def submit_payment_receipt(
         self,
@@ -369,8 +407,9 @@ class _TerminalOperations(_Base):
         the document (``str`` is UTF-8 encoded; sent base64-encoded). May be called several
         times with different ``receipt_type`` values. Raises :class:`InvalidErsReference` (23).
         """
-        return self._run(_ops.submit_payment_receipt(self._context, ers_reference, data, mime_type,
-                                              receipt_type))
+        return self._run(
+            _ops.submit_payment_receipt(self._context, ers_reference, data, mime_type, receipt_type)
+        )
 
     def refund_payment(
         self,
@@ -391,11 +430,18 @@ class _TerminalOperations(_Base):
         :class:`RefundNotAllowed` (97), :class:`ReceiverDoesNotAllowRefunds` (99),
         :class:`PaymentInProgress` (48: another refund is running), :class:`AmountRejected` (11).
         """
-        return self._run(_ops.refund_payment(
-            self._context, ers_reference, amount, self._cur(currency), title=title,
-            cashier_id=cashier_id, client_invoice_id=client_invoice_id,
-            notification_url=notification_url,
-        ))
+        return self._run(
+            _ops.refund_payment(
+                self._context,
+                ers_reference,
+                amount,
+                self._cur(currency),
+                title=title,
+                cashier_id=cashier_id,
+                client_invoice_id=client_invoice_id,
+                notification_url=notification_url,
+            )
+        )
 
     # -- cash registers ----------------------------------------------------------------
 
@@ -433,8 +479,11 @@ class _TerminalOperations(_Base):
         Returns :class:`Report` (``content`` bytes and ``text``). Raises
         :class:`ReportNotReady` (2, ``.retryable``: try again in a few seconds).
         """
-        return self._run(_ops.execute_report(self._context, report_id, period_id, terminal_id,
-                                             language, parameters))
+        return self._run(
+            _ops.execute_report(
+                self._context, report_id, period_id, terminal_id, language, parameters
+            )
+        )
 
     # -- external services -------------------------------------------------------------
 
@@ -477,8 +526,12 @@ class _ResellerOperations(_Base):
         """Connect as user ``user_id`` of reseller ``reseller_id`` (see ``SeqrClient`` for the
         other arguments)."""
         self.reseller_id = reseller_id
-        ctx = _ops.make_context(_ops.reseller_principal(reseller_id, user_id), password,
-                                client_id=client_id, channel=channel)
+        ctx = _ops.make_context(
+            _ops.reseller_principal(reseller_id, user_id),
+            password,
+            client_id=client_id,
+            channel=channel,
+        )
         self._setup(url, ctx, "SEK")
         self._setup_io(transport, timeout, http_client)  # type: ignore[attr-defined]
 
@@ -512,8 +565,11 @@ class _ResellerOperations(_Base):
         parameters: Mapping[str, str] | None = None,
     ) -> Report:
         """Produce a report for a period (see ``SeqrClient.execute_report``)."""
-        return self._run(_ops.execute_report(self._context, report_id, period_id, terminal_id,
-                                             language, parameters))
+        return self._run(
+            _ops.execute_report(
+                self._context, report_id, period_id, terminal_id, language, parameters
+            )
+        )
 
     def benchmarking_nop(self) -> None:
         """No-op round trip without authentication: a health check."""
@@ -523,9 +579,9 @@ class _ResellerOperations(_Base):
 class SeqrClient(_SyncIO, _TerminalOperations):
     """Blocking client for a merchant terminal. See ``_TerminalOperations.__init__``::
 
-        with SeqrClient("http://127.0.0.1:8080", "public_test_shop_terminal", "12345678") as c:
-            sent = c.send_invoice(Decimal("10.00"), "SEK", title="Coffee")
-            status = wait_for_payment(c, sent.reference)
+    with SeqrClient("http://127.0.0.1:8080", "public_test_shop_terminal", "12345678") as c:
+        sent = c.send_invoice(Decimal("10.00"), "SEK", title="Coffee")
+        status = wait_for_payment(c, sent.reference)
     """
 
     _run = _SyncIO._run

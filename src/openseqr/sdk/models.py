@@ -60,8 +60,9 @@ class InvoiceStatus(StrEnum):
         return self in _FINAL
 
 
-_FINAL = frozenset({InvoiceStatus.PAID, InvoiceStatus.CANCELED, InvoiceStatus.FAILED,
-                    InvoiceStatus.EXPIRED})
+_FINAL = frozenset(
+    {InvoiceStatus.PAID, InvoiceStatus.CANCELED, InvoiceStatus.FAILED, InvoiceStatus.EXPIRED}
+)
 
 
 class PaymentMode(StrEnum):
@@ -95,8 +96,10 @@ def to_decimal(value: Decimal | int | str | None, what: str = "amount") -> Decim
     if value is None or isinstance(value, Decimal):
         return value
     if isinstance(value, bool) or isinstance(value, float):
-        raise TypeError(f"{what} must be Decimal, int or str, not {type(value).__name__} "
-                        f"(use Decimal('{value}'))")
+        raise TypeError(
+            f"{what} must be Decimal, int or str, not {type(value).__name__} "
+            f"(use Decimal('{value}'))"
+        )
     if isinstance(value, int | str):
         try:
             result = Decimal(value)
@@ -270,10 +273,12 @@ class PaymentStatus:
             "version": self.version,
         }
         if self.tokens:
-            out["customerTokens"] = {"token": [
-                {"description": t.description, "id": t.id, "status": t.status, "value": t.value}
-                for t in self.tokens
-            ]}
+            out["customerTokens"] = {
+                "token": [
+                    {"description": t.description, "id": t.id, "status": t.status, "value": t.value}
+                    for t in self.tokens
+                ]
+            }
         if self.ers_reference:
             out["ersReference"] = self.ers_reference
         return out

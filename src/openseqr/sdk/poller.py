@@ -66,8 +66,9 @@ def _done(status: PaymentStatus) -> bool:
 class _State:
     """The clock arithmetic shared by the sync and async pollers."""
 
-    def __init__(self, timeout: float, interval: float, clock: Callable[[], float],
-                 version: int) -> None:
+    def __init__(
+        self, timeout: float, interval: float, clock: Callable[[], float], version: int
+    ) -> None:
         if interval <= 0:
             raise ValueError("interval must be > 0")
         self.clock = clock
@@ -82,7 +83,10 @@ class _State:
     def seen(self, status: PaymentStatus) -> bool:
         """Record an answer; True when it differs from the previous one."""
         changed = self.last is None or (status.status, status.version, status.tokens) != (
-            self.last.status, self.last.version, self.last.tokens)
+            self.last.status,
+            self.last.version,
+            self.last.tokens,
+        )
         self.last, self.error = status, None
         self.version = max(self.version, status.version)
         return changed
@@ -183,8 +187,9 @@ async def wait_for_payment_async(
             await sleep(delay)
 
 
-def cancel_or_acknowledge(client: Any, reference: str, *, retries: int = 10,
-                          sleep: Callable[[float], Any] = time.sleep) -> PaymentStatus:
+def cancel_or_acknowledge(
+    client: Any, reference: str, *, retries: int = 10, sleep: Callable[[float], Any] = time.sleep
+) -> PaymentStatus:
     """Cancel the invoice -- unless it was paid meanwhile, then acknowledge the payment.
 
     The safe "cancel" button: tries ``cancel_invoice``; if the server answers 50 (already
@@ -208,7 +213,10 @@ def cancel_or_acknowledge(client: Any, reference: str, *, retries: int = 10,
 
 
 async def cancel_or_acknowledge_async(
-    client: Any, reference: str, *, retries: int = 10,
+    client: Any,
+    reference: str,
+    *,
+    retries: int = 10,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> PaymentStatus:
     """The asyncio variant of :func:`cancel_or_acknowledge`."""

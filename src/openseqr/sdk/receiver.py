@@ -91,9 +91,12 @@ def parse_notification(
 
 
 def _attach(status: PaymentStatus, note: Notification) -> PaymentStatus:
-    return replace(status, reference=status.reference or note.invoice_reference,
-                   client_invoice_id=status.client_invoice_id or note.client_invoice_id,
-                   notification=note)
+    return replace(
+        status,
+        reference=status.reference or note.invoice_reference,
+        client_invoice_id=status.client_invoice_id or note.client_invoice_id,
+        notification=note,
+    )
 
 
 def handle_notification(
@@ -114,8 +117,13 @@ def handle_notification(
     ``client_invoice_id`` and ``notification``. Map it to your order idempotently: the same
     payment may also be seen by your poller or success page.
     """
-    note = parse_notification(body, secret=secret, signature_header=signature_header,
-                              query_string=query_string, tolerance=tolerance)
+    note = parse_notification(
+        body,
+        secret=secret,
+        signature_header=signature_header,
+        query_string=query_string,
+        tolerance=tolerance,
+    )
     return _attach(client.get_payment_status(note.invoice_reference), note)
 
 
@@ -130,8 +138,13 @@ async def handle_notification_async(
 ) -> PaymentStatus:
     """:func:`handle_notification` for an :class:`AsyncSeqrClient` (a sync client is run in
     a worker thread)."""
-    note = parse_notification(body, secret=secret, signature_header=signature_header,
-                              query_string=query_string, tolerance=tolerance)
+    note = parse_notification(
+        body,
+        secret=secret,
+        signature_header=signature_header,
+        query_string=query_string,
+        tolerance=tolerance,
+    )
     return _attach(await _status(client, note.invoice_reference), note)
 
 
@@ -228,11 +241,15 @@ class NotificationReceiver:
         root = scope.get("root_path", "")
         candidates = {path}
         if root and path.startswith(root):
-            candidates.add(path[len(root):])
+            candidates.add(path[len(root) :])
         return any((p.rstrip("/") or "/") == self.path for p in candidates)
 
-    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+    async def __call__(
+        self,
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[Any]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
@@ -247,13 +264,21 @@ class NotificationReceiver:
         elif method in ("GET", "HEAD") and self.status_url:
             await self._get(scope, send)
         elif method == "OPTIONS" and self.status_url:
-            await _respond(send, 204, b"", cors=True, extra=[
-                (b"access-control-allow-methods", b"GET, POST, OPTIONS")])
+            await _respond(
+                send,
+                204,
+                b"",
+                cors=True,
+                extra=[(b"access-control-allow-methods", b"GET, POST, OPTIONS")],
+            )
         else:
             await _respond(send, 405, b"method not allowed")
 
-    async def _lifespan(self, receive: Callable[[], Awaitable[Any]],
-                        send: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+    async def _lifespan(
+        self,
+        receive: Callable[[], Awaitable[Any]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -287,9 +312,13 @@ class NotificationReceiver:
             return
         header = _header(scope, SIGNATURE_HEADER.lower().encode())
         try:
-            note = parse_notification(body, secret=self.secret, signature_header=header,
-                                      query_string=scope.get("query_string", b""),
-                                      tolerance=self.tolerance)
+            note = parse_notification(
+                body,
+                secret=self.secret,
+                signature_header=header,
+                query_string=scope.get("query_string", b""),
+                tolerance=self.tolerance,
+            )
         except InvalidSignature:
             log.warning("notification with a missing or invalid signature refused")
             await _respond(send, 401, b"invalid signature")
@@ -311,8 +340,9 @@ class NotificationReceiver:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         reference = (query.get("invoiceReference") or "").strip()
         if not reference:
-            await _respond(send, 400, b'{"error":"invoiceReference required"}', cors=True,
-                           json_body=True)
+            await _respond(
+                send, 400, b'{"error":"invoiceReference required"}', cors=True, json_body=True
+            )
             return
         try:
             client = await self._get_client()
@@ -322,12 +352,15 @@ class NotificationReceiver:
             return
         except SeqrClientError as exc:
             log.warning("status poll for %s failed: %s", reference, exc)
-            payload = {"resultCode": int(getattr(exc, "code", 999)),
-                       "resultDescription": getattr(exc, "description", None) or "EXCEPTION"}
+            payload = {
+                "resultCode": int(getattr(exc, "code", 999)),
+                "resultDescription": getattr(exc, "description", None) or "EXCEPTION",
+            }
             await _respond(send, 502, json.dumps(payload).encode(), cors=True, json_body=True)
             return
-        await _respond(send, 200, json.dumps(status.as_status_json()).encode(), cors=True,
-                       json_body=True)
+        await _respond(
+            send, 200, json.dumps(status.as_status_json()).encode(), cors=True, json_body=True
+        )
         if status.is_final or status.needs_action:
             await self._deliver(status)
 
@@ -350,11 +383,21 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-async def _respond(send: Any, status: int, body: bytes, *, cors: bool = False,
-                   json_body: bool = False, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _respond(
+    send: Any,
+    status: int,
+    body: bytes,
+    *,
+    cors: bool = False,
+    json_body: bool = False,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     ctype = b"application/json" if json_body else b"text/plain; charset=utf-8"
-    headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
-               (b"cache-control", b"no-store")]
+    headers = [
+        (b"content-type", ctype),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
     if cors:
         headers.append((b"access-control-allow-origin", b"*"))
     headers += extra or []

@@ -84,8 +84,12 @@ def invoice_json(inv: Invoice, merchant_name: str) -> dict[str, Any]:
 
 
 def _session_json(s: ClientSession) -> dict[str, Any]:
-    return {"token": s.token, "service_id": s.service_id, "state": s.state.value,
-            "expires_at": s.expires_at.isoformat()}
+    return {
+        "token": s.token,
+        "service_id": s.service_id,
+        "state": s.state.value,
+        "expires_at": s.expires_at.isoformat(),
+    }
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -127,24 +131,27 @@ def routes(ctx: Context) -> list[Route]:
         customer = (
             await run_in_threadpool(wallet.customer_by_msisdn, ctx, msisdn) if msisdn else None
         )
-        result = await run_in_threadpool(
-            wallet.scan, ctx, code, customer, confirm_identity=confirm
-        )
+        result = await run_in_threadpool(wallet.scan, ctx, code, customer, confirm_identity=confirm)
         if isinstance(result, wallet.InvoiceView):
-            return JSONResponse({"kind": "invoice",
-                                 "invoice": invoice_json(result.invoice, result.merchant_name)})
+            return JSONResponse(
+                {"kind": "invoice", "invoice": invoice_json(result.invoice, result.merchant_name)}
+            )
         if isinstance(result, wallet.Waiting):
-            return JSONResponse({"kind": "waiting", "terminal": result.terminal_name,
-                                 "seqr_id": result.seqr_id})
+            return JSONResponse(
+                {"kind": "waiting", "terminal": result.terminal_name, "seqr_id": result.seqr_id}
+            )
         s = result.service
-        return JSONResponse({
-            "kind": "service",
-            "service": {"id": s.service_id, "name": s.name},
-            "session": _session_json(result.session),
-            "order_url": result.order_url,
-            "success_url": s.success_url, "failure_url": s.failure_url,
-            "cancel_url": s.cancel_url,
-        })
+        return JSONResponse(
+            {
+                "kind": "service",
+                "service": {"id": s.service_id, "name": s.name},
+                "session": _session_json(result.session),
+                "order_url": result.order_url,
+                "success_url": s.success_url,
+                "failure_url": s.failure_url,
+                "cancel_url": s.cancel_url,
+            }
+        )
 
     async def get_invoice(request: Request) -> JSONResponse:
         msisdn = request.query_params.get("msisdn")
@@ -162,15 +169,22 @@ def routes(ctx: Context) -> list[Route]:
         if version is not None and not isinstance(version, int):
             raise BadRequest("version must be an integer")
         view = await run_in_threadpool(
-            wallet.pay, ctx, request.path_params["reference"], _field(data, "msisdn"),
-            _field(data, "pin"), version,
+            wallet.pay,
+            ctx,
+            request.path_params["reference"],
+            _field(data, "msisdn"),
+            _field(data, "pin"),
+            version,
         )
         return JSONResponse(invoice_json(view.invoice, view.merchant_name))
 
     async def cancel(request: Request) -> JSONResponse:
         data = await _body(request)
         view = await run_in_threadpool(
-            wallet.cancel, ctx, request.path_params["reference"], _field(data, "msisdn"),
+            wallet.cancel,
+            ctx,
+            request.path_params["reference"],
+            _field(data, "msisdn"),
             _field(data, "pin"),
         )
         return JSONResponse(invoice_json(view.invoice, view.merchant_name))
@@ -181,13 +195,23 @@ def routes(ctx: Context) -> list[Route]:
             wallet.verify_pin, ctx, _field(data, "msisdn"), _field(data, "pin")
         )
         w = await run_in_threadpool(wallet.wallet, ctx, customer)
-        return JSONResponse({
-            "msisdn": customer.msisdn, "name": customer.name,
-            "subscriber_key": customer.subscriber_key, "balances": w.balances,
-            "invoices": [invoice_json(i, "") for i in w.invoices],
-            "messages": [{"text": msg.text, "at": msg.created_at.isoformat(),
-                          "invoice_reference": msg.invoice_reference} for msg in w.messages],
-        })
+        return JSONResponse(
+            {
+                "msisdn": customer.msisdn,
+                "name": customer.name,
+                "subscriber_key": customer.subscriber_key,
+                "balances": w.balances,
+                "invoices": [invoice_json(i, "") for i in w.invoices],
+                "messages": [
+                    {
+                        "text": msg.text,
+                        "at": msg.created_at.isoformat(),
+                        "invoice_reference": msg.invoice_reference,
+                    }
+                    for msg in w.messages
+                ],
+            }
+        )
 
     async def cancel_session(request: Request) -> JSONResponse:
         """SEQR-ACTION://WIZARD/CANCEL or the user closed the service view (D-06)."""

@@ -83,9 +83,12 @@ class Signer:
 
     def issue(self, customer: Customer, now: datetime) -> tuple[str, datetime]:
         expires = now + TOKEN_TTL
-        payload = _b64(json.dumps({"k": customer.subscriber_key, "m": customer.msisdn,
-                                   "e": int(expires.timestamp())},
-                                  separators=(",", ":")).encode())
+        payload = _b64(
+            json.dumps(
+                {"k": customer.subscriber_key, "m": customer.msisdn, "e": int(expires.timestamp())},
+                separators=(",", ":"),
+            ).encode()
+        )
         return f"{TOKEN_PREFIX}.{payload}.{self._mac(payload, self.key())}", expires
 
     def verify(self, token: str, now: datetime) -> AppSession:
@@ -100,8 +103,11 @@ class Signer:
             raise NotSignedIn("sign in again")
         try:
             data = json.loads(_unb64(payload))
-            session = AppSession(str(data["k"]), str(data["m"]),
-                                 datetime.fromtimestamp(int(data["e"]), tz=now.tzinfo))
+            session = AppSession(
+                str(data["k"]),
+                str(data["m"]),
+                datetime.fromtimestamp(int(data["e"]), tz=now.tzinfo),
+            )
         except (ValueError, KeyError, TypeError):
             raise NotSignedIn("sign in again") from None
         if session.expires_at <= now:
@@ -121,9 +127,13 @@ def _document_json(index: int, doc: Any) -> dict[str, Any]:
     data: bytes = doc.data or b""
     mime = doc.mime_type or "application/octet-stream"
     out: dict[str, Any] = {
-        "index": index, "mime_type": mime, "receipt_type": doc.receipt_type,
+        "index": index,
+        "mime_type": mime,
+        "receipt_type": doc.receipt_type,
         "created_at": doc.created_at.isoformat() if doc.created_at else None,
-        "size": len(data), "text": None, "data_base64": None,
+        "size": len(data),
+        "text": None,
+        "data_base64": None,
     }
     if len(data) > MAX_INLINE_DOCUMENT:
         return out
@@ -154,8 +164,11 @@ def routes(ctx: Context) -> list[Route]:
             try:
                 response: JSONResponse = await fn(request)
             except NotSignedIn as exc:
-                response = JSONResponse({"error": "NotSignedIn", "message": str(exc)}, 401,
-                                        headers={"WWW-Authenticate": "Bearer"})
+                response = JSONResponse(
+                    {"error": "NotSignedIn", "message": str(exc)},
+                    401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             except e.SeqrError as exc:
                 response = error_response(exc)
             response.headers["Cache-Control"] = "no-store"
@@ -175,18 +188,32 @@ def routes(ctx: Context) -> list[Route]:
             raise BadRequest("msisdn and pin are required")
         customer = await run_in_threadpool(wallet.verify_pin, ctx, msisdn, pin)
         token, expires = signer.issue(customer, ctx.now())
-        return JSONResponse({"token": token, "expires_at": expires.isoformat(),
-                             "msisdn": customer.msisdn, "name": customer.name})
+        return JSONResponse(
+            {
+                "token": token,
+                "expires_at": expires.isoformat(),
+                "msisdn": customer.msisdn,
+                "name": customer.name,
+            }
+        )
 
     def _wallet_json(customer: Customer) -> dict[str, Any]:
         w = wallet.wallet(ctx, customer)
         names = w.merchant_names
         return {
-            "msisdn": customer.msisdn, "name": customer.name,
-            "subscriber_key": customer.subscriber_key, "balances": w.balances,
+            "msisdn": customer.msisdn,
+            "name": customer.name,
+            "subscriber_key": customer.subscriber_key,
+            "balances": w.balances,
             "invoices": [invoice_json(i, names.get(i.terminal_id, "")) for i in w.invoices],
-            "messages": [{"text": msg.text, "at": msg.created_at.isoformat(),
-                          "invoice_reference": msg.invoice_reference} for msg in w.messages],
+            "messages": [
+                {
+                    "text": msg.text,
+                    "at": msg.created_at.isoformat(),
+                    "invoice_reference": msg.invoice_reference,
+                }
+                for msg in w.messages
+            ],
         }
 
     async def me(request: Request) -> JSONResponse:
@@ -199,10 +226,12 @@ def routes(ctx: Context) -> list[Route]:
         return {
             "invoice": invoice_json(inv, merchant),
             "receipt": {
-                "ers_reference": inv.ers_reference, "merchant": merchant,
+                "ers_reference": inv.ers_reference,
+                "merchant": merchant,
                 "amount": invoice_json(inv, merchant)["total"],
                 "paid_at": inv.paid_at.isoformat() if inv.paid_at else None,
-                "title": inv.title, "footer": inv.footer,
+                "title": inv.title,
+                "footer": inv.footer,
                 "payer_terminal_id": inv.payer_terminal_id,
                 "documents": [_document_json(i, d) for i, d in enumerate(docs)],
             },
@@ -210,8 +239,9 @@ def routes(ctx: Context) -> list[Route]:
 
     async def receipt(request: Request) -> JSONResponse:
         customer = current(request)
-        return JSONResponse(await run_in_threadpool(
-            _receipt, customer, request.path_params["reference"]))
+        return JSONResponse(
+            await run_in_threadpool(_receipt, customer, request.path_params["reference"])
+        )
 
     async def cancel(request: Request) -> JSONResponse:
         customer = current(request)

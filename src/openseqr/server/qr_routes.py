@@ -68,9 +68,15 @@ async def qr_svg(request: Request) -> Response:
         data = qr.qr_svg(content, scale=scale)
     except (_Bad, ValueError) as exc:
         return _bad(str(exc))
-    return Response(data, media_type="image/svg+xml", headers={
-        "Cache-Control": _CACHE, "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+    return Response(
+        data,
+        media_type="image/svg+xml",
+        headers={
+            "Cache-Control": _CACHE,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        },
+    )
 
 
 def routes() -> list[Route]:

@@ -43,7 +43,10 @@ def _caller(ctx: Context, req: Any) -> Caller:
     c = req.context
     p = c.initiator if c else None
     return authenticate(
-        ctx, p.type if p else None, p.id if p else None, p.user_id if p else None,
+        ctx,
+        p.type if p else None,
+        p.id if p else None,
+        p.user_id if p else None,
         c.password if c else None,
     )
 
@@ -76,7 +79,10 @@ def get_payment_status(ctx: Context, req: m.GetPaymentStatusRequest) -> m.ErsRes
 
 def update_invoice(ctx: Context, req: m.UpdateInvoiceRequest) -> m.ErsResponse:
     merchant.update_invoice(
-        ctx, _caller(ctx, req), req.invoice_reference, mapping.invoice_draft(req.invoice),
+        ctx,
+        _caller(ctx, req),
+        req.invoice_reference,
+        mapping.invoice_draft(req.invoice),
         mapping.tokens_in(req.tokens) if req.tokens else None,
     )
     return _ok(req.OPERATION)
@@ -97,8 +103,12 @@ def commit_reservation(ctx: Context, req: m.CommitReservationRequest) -> m.ErsRe
 def submit_payment_receipt(ctx: Context, req: m.SubmitPaymentReceiptRequest) -> m.ErsResponse:
     doc = req.receipt_document
     merchant.submit_payment_receipt(
-        ctx, _caller(ctx, req), req.ers_reference, doc.mime_type if doc else None,
-        doc.receipt_data if doc else None, doc.receipt_type if doc else None,
+        ctx,
+        _caller(ctx, req),
+        req.ers_reference,
+        doc.mime_type if doc else None,
+        doc.receipt_data if doc else None,
+        doc.receipt_type if doc else None,
     )
     return _ok(req.OPERATION)
 
@@ -253,15 +263,18 @@ def make_endpoint(ctx: Context, max_inflight: int = 512) -> Callable[[Request], 
             return fault("Client", "the client went away before the request was complete")
         except InvalidValue as exc:
             # invoice fields → 49; anything else that cannot be converted → 90 (spec 11.1)
-            code = ResultCode.INVALID_INVOICE_DATA if exc.path.split("/", 1)[0] in (
-                "invoice", "tokens", "amount"
-            ) else ResultCode.SYSTEM_ERROR
+            code = (
+                ResultCode.INVALID_INVOICE_DATA
+                if exc.path.split("/", 1)[0] in ("invoice", "tokens", "amount")
+                else ResultCode.SYSTEM_ERROR
+            )
             resp = failure(exc.operation or "benchmarkingNop", code)
             return Response(codec.encode_response(resp), media_type=XML)
         if busy:
             op = req.operation if isinstance(req, m.UnsupportedRequest) else req.OPERATION
-            return Response(codec.encode_response(failure(op, ResultCode.SYSTEM_BUSY)),
-                            media_type=XML)
+            return Response(
+                codec.encode_response(failure(op, ResultCode.SYSTEM_BUSY)), media_type=XML
+            )
         compat = request.headers.get("x-openseqr-compat") == "2015"
         if type(req) in THREADED:
             resp = await run_in_threadpool(handle, ctx, req, compat)

@@ -65,8 +65,12 @@ def set_terminal_status(ctx: Context, terminal_id: str, status: PrincipalStatus)
 
 
 def update_terminal(
-    ctx: Context, terminal_id: str, *, notify_retries: int | None = None,
-    notify_secret: str | None = None, strict_rows: bool | None = None,
+    ctx: Context,
+    terminal_id: str,
+    *,
+    notify_retries: int | None = None,
+    notify_secret: str | None = None,
+    strict_rows: bool | None = None,
     ack_mode: str | None = None,
 ) -> Terminal:
     """Change what is given; `notify_secret=""` removes the secret."""
@@ -105,8 +109,12 @@ def get_reseller(ctx: Context, reseller_id: str) -> Reseller:
 
 
 def update_reseller(
-    ctx: Context, reseller_id: str, *, refunds_allowed: bool | None = None,
-    receiver_allows_refunds: bool | None = None, currencies: tuple[str, ...] | None = None,
+    ctx: Context,
+    reseller_id: str,
+    *,
+    refunds_allowed: bool | None = None,
+    receiver_allows_refunds: bool | None = None,
+    currencies: tuple[str, ...] | None = None,
     status: PrincipalStatus | None = None,
 ) -> Reseller:
     changes: dict[str, object] = {}

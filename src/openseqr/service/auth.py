@@ -29,7 +29,10 @@ class Caller:
 
 
 def authenticate(
-    ctx: Context, kind: str | None, principal_id: str | None, user_id: str | None,
+    ctx: Context,
+    kind: str | None,
+    principal_id: str | None,
+    user_id: str | None,
     password: str | None,
 ) -> Caller:
     if not kind or not principal_id:

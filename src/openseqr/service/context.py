@@ -59,8 +59,9 @@ class Context:
         """Called after a transaction that enqueued a notification committed."""
         self._listeners.append(listener)
 
-    def set_hand_off(self, hand_off: Callable[[Sequence[tuple[Notification, str | None]]], bool]
-                     ) -> None:
+    def set_hand_off(
+        self, hand_off: Callable[[Sequence[tuple[Notification, str | None]]], bool]
+    ) -> None:
         """A relay in this process takes rows straight after their commit (no claim step)."""
         self._hand_off = hand_off
 
@@ -72,7 +73,11 @@ class Context:
             listener()
 
     def persist(
-        self, tx: Tx, before: Invoice, decision: Decision, terminal: Terminal,
+        self,
+        tx: Tx,
+        before: Invoice,
+        decision: Decision,
+        terminal: Terminal,
         outbox: list[tuple[Notification, str | None]] | None = None,
     ) -> Invoice:
         """Write a decision atomically: invoice (compare-and-set), ledger, outbox, message.

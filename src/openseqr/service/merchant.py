@@ -60,8 +60,12 @@ def send_invoice(
     now = ctx.now()
     for _ in range(5):
         inv = new_invoice(
-            draft, reference=ids.invoice_reference(ctx.local(now)),
-            terminal=terminal, reseller=caller.reseller, now=now, zone=ctx.config.zone,
+            draft,
+            reference=ids.invoice_reference(ctx.local(now)),
+            terminal=terminal,
+            reseller=caller.reseller,
+            now=now,
+            zone=ctx.config.zone,
             policy=ctx.policy,
         )
         inv = replace(inv, tokens=tokens)
@@ -138,7 +142,10 @@ def _is_register(terminal: Terminal) -> bool:
 
 
 def update_invoice(
-    ctx: Context, caller: Caller, reference: str | None, draft: InvoiceDraft,
+    ctx: Context,
+    caller: Caller,
+    reference: str | None,
+    draft: InvoiceDraft,
     tokens: tuple[Token, ...] | None,
 ) -> Invoice:
     terminal = caller.require_terminal()
@@ -150,7 +157,11 @@ def update_invoice(
         if inv.state not in (*LIVE, State.RESERVED):
             raise errors.InvoiceFinal()
         merged = merged_update(
-            inv, draft, terminal=terminal, reseller=caller.reseller, zone=ctx.config.zone,
+            inv,
+            draft,
+            terminal=terminal,
+            reseller=caller.reseller,
+            zone=ctx.config.zone,
             policy=ctx.policy,
         )
         return ctx.persist(tx, inv, machine.update(inv, merged, tokens), terminal)
@@ -188,8 +199,12 @@ def _payment_or_refund(tx: Tx, caller: Caller, ers_reference: str) -> Invoice | 
 
 
 def submit_payment_receipt(
-    ctx: Context, caller: Caller, ers_reference: str | None, mime_type: str | None,
-    data: bytes | None, receipt_type: str | None,
+    ctx: Context,
+    caller: Caller,
+    ers_reference: str | None,
+    mime_type: str | None,
+    data: bytes | None,
+    receipt_type: str | None,
 ) -> None:
     """Attach a receipt document to a payment or refund (D-24, D-25: anything goes, even empty)."""
     caller.require_terminal()
@@ -217,12 +232,20 @@ def refund_payment(
             raise errors.UnknownErsReference()
         inv = tx.lock_invoice(inv.reference) or inv
         refund_ref = ids.ers_reference(ctx.local(now))
-        ctx.persist(tx, inv, machine.refund(inv, amount, refund_ref, caller.reseller, now), terminal)
+        ctx.persist(
+            tx, inv, machine.refund(inv, amount, refund_ref, caller.reseller, now), terminal
+        )
         refund = Refund(
-            ers_reference=refund_ref, payment_reference=inv.ers_reference or "",
-            invoice_reference=inv.reference, terminal_id=terminal.terminal_id,
-            reseller_id=inv.reseller_id, amount=amount, created_at=now, title=draft.title,
-            cashier_id=draft.cashier_id, notification_url=draft.notification_url,
+            ers_reference=refund_ref,
+            payment_reference=inv.ers_reference or "",
+            invoice_reference=inv.reference,
+            terminal_id=terminal.terminal_id,
+            reseller_id=inv.reseller_id,
+            amount=amount,
+            created_at=now,
+            title=draft.title,
+            cashier_id=draft.cashier_id,
+            notification_url=draft.notification_url,
         )
         tx.insert_refund(refund)
         return refund
@@ -236,11 +259,16 @@ def register_terminal(
         raise errors.InvalidNewPassword()
     for text in (external_id, name):
         if text is not None and len(text) > 255:
-            raise errors.InvalidInvoiceData("externalTerminalId and name are at most 255 characters")
+            raise errors.InvalidInvoiceData(
+                "externalTerminalId and name are at most 255 characters"
+            )
     terminal = Terminal(
-        terminal_id=ids.terminal_id(), reseller_id=reseller.reseller_id,
-        kind=TerminalKind.CASH_REGISTER, name=name or external_id or "Cash register",
-        password_hash=hash_secret(password), external_terminal_id=external_id,
+        terminal_id=ids.terminal_id(),
+        reseller_id=reseller.reseller_id,
+        kind=TerminalKind.CASH_REGISTER,
+        name=name or external_id or "Cash register",
+        password_hash=hash_secret(password),
+        external_terminal_id=external_id,
         created_at=ctx.now(),
     )
     with ctx.store.transaction() as tx:
@@ -275,7 +303,17 @@ def assign_seqr_id(ctx: Context, caller: Caller, seqr_id: str | None) -> None:
 
 
 __all__ = [
-    "SentInvoice", "send_invoice", "get_payment_status", "update_invoice", "cancel_invoice",
-    "commit_reservation", "submit_payment_receipt", "refund_payment", "register_terminal",
-    "unregister_terminal", "assign_seqr_id", "check_notification_url", "provider_mode",
+    "SentInvoice",
+    "send_invoice",
+    "get_payment_status",
+    "update_invoice",
+    "cancel_invoice",
+    "commit_reservation",
+    "submit_payment_receipt",
+    "refund_payment",
+    "register_terminal",
+    "unregister_terminal",
+    "assign_seqr_id",
+    "check_notification_url",
+    "provider_mode",
 ]

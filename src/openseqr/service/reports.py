@@ -42,7 +42,9 @@ def _param(params: tuple[tuple[str, str], ...], name: str) -> str | None:
     return found[-1] if found else None
 
 
-def _scope_terminal(ctx: Context, caller: Caller, params: tuple[tuple[str, str], ...]) -> str | None:
+def _scope_terminal(
+    ctx: Context, caller: Caller, params: tuple[tuple[str, str], ...]
+) -> str | None:
     """D-32: a TERMINALID caller is always scoped to itself; RESELLERUSER may name a terminal."""
     if caller.terminal is not None:
         return caller.terminal.terminal_id
@@ -64,7 +66,9 @@ def mark_transaction_period(
     now = ctx.now()
     with ctx.store.transaction() as tx:
         start = tx.last_period_end(reseller_id, terminal_id) or EPOCH
-        period = TransactionPeriod(ids.ers_reference(ctx.local(now)), reseller_id, terminal_id, start, now)
+        period = TransactionPeriod(
+            ids.ers_reference(ctx.local(now)), reseller_id, terminal_id, start, now
+        )
         tx.insert_period(period)
     return period
 
@@ -72,7 +76,7 @@ def mark_transaction_period(
 def normalise_report_id(report_id: str | None) -> str:
     name = (report_id or "").strip()
     if name.startswith("Reconciliation/"):
-        name = name[len("Reconciliation/"):]
+        name = name[len("Reconciliation/") :]
     if name.endswith(".xml"):
         name = name[:-4]
     name = ALIASES.get(name, name)
@@ -91,8 +95,11 @@ def execute_report(
         period = tx.get_period(period_id) if period_id else None
     if period is None or period.reseller_id != caller.reseller.reseller_id:
         raise errors.UnknownReport("unknown transactionPeriodId")
-    if (not per_terminal and caller.terminal is not None
-            and period.terminal_id != caller.terminal.terminal_id):
+    if (
+        not per_terminal
+        and caller.terminal is not None
+        and period.terminal_id != caller.terminal.terminal_id
+    ):
         # D-32: a TERMINALID caller only sees its own terminal, never a shop-wide period or
         # another terminal's period (a foreign transactionPeriodId -> 90, spec 10.3).
         raise errors.UnknownReport("this transaction period is not this terminal's")
@@ -112,8 +119,10 @@ def execute_report(
     meta = [("ResellerId", period.reseller_id)]
     if per_terminal and terminal_id:
         meta.append(("TerminalId", terminal_id))
-    meta += [("TransactionPeriodId", period.period_id),
-             ("GeneratedAt", ctx.now().astimezone(ctx.config.zone).strftime("%Y-%m-%d %H:%M"))]
+    meta += [
+        ("TransactionPeriodId", period.period_id),
+        ("GeneratedAt", ctx.now().astimezone(ctx.config.zone).strftime("%Y-%m-%d %H:%M")),
+    ]
     xml = _document(root, meta, _rows(kind, rows))
     title = "" if name == "Shop" else f"{name}_{period.period_id}.xml"
     return ReportDocument(title, "text/html", xml.encode(), xml)  # mimeType as observed (D-34)
@@ -126,8 +135,12 @@ def _amount(value: Decimal) -> str:
 def _rows(kind: str, rows: list[SettledTransaction]) -> list[list[tuple[str, str]]]:
     if kind == "details":
         return [
-            [("TerminalId", r.terminal_id), ("CashierId", r.cashier_id or "NULL"),
-             ("SalesAmount", _amount(r.amount.amount)), ("ErsReference", r.ers_reference)]
+            [
+                ("TerminalId", r.terminal_id),
+                ("CashierId", r.cashier_id or "NULL"),
+                ("SalesAmount", _amount(r.amount.amount)),
+                ("ErsReference", r.ers_reference),
+            ]
             for r in rows
         ]
     groups: dict[str, list[SettledTransaction]] = defaultdict(list)

@@ -34,10 +34,16 @@ DEMO_CUSTOMERS = (
     DemoCustomer("Alice Andersson", "46700000001", "1111", Decimal("101000")),
     DemoCustomer("Bob Berg", "46700000002", "2222", Decimal("5000")),
     DemoCustomer("Carol Carlsson (empty account)", "46700000003", "3333", Decimal("0")),
-    DemoCustomer("Dave Dahl (bank declines)", "46700000004", "4444", Decimal("1000"),
-                 ProviderMode.DECLINE),
-    DemoCustomer("Frida Fors (loyalty card)", "46700000005", "5555", Decimal("5000"),
-                 tokens=(Token("X_CARD", "2610411111110", 0, "X Club card"),)),
+    DemoCustomer(
+        "Dave Dahl (bank declines)", "46700000004", "4444", Decimal("1000"), ProviderMode.DECLINE
+    ),
+    DemoCustomer(
+        "Frida Fors (loyalty card)",
+        "46700000005",
+        "5555",
+        Decimal("5000"),
+        tokens=(Token("X_CARD", "2610411111110", 0, "X Club card"),),
+    ),
 )
 OTHER_CURRENCIES = {"EUR": Decimal("1000"), "USD": Decimal("1000")}
 
@@ -63,18 +69,38 @@ def _seed(ctx: Context) -> bool:
             Reseller(RESELLER_ID, RESELLER_USER, hash_secret(RESELLER_PASSWORD), "Public test shop")
         )
         tx.insert_terminal(
-            Terminal(TERMINAL_ID, RESELLER_ID, TerminalKind.ONLINE, "Public test shop",
-                     hash_secret(TERMINAL_PASSWORD), created_at=now)
+            Terminal(
+                TERMINAL_ID,
+                RESELLER_ID,
+                TerminalKind.ONLINE,
+                "Public test shop",
+                hash_secret(TERMINAL_PASSWORD),
+                created_at=now,
+            )
         )
         for i, demo in enumerate(DEMO_CUSTOMERS, start=1):
             key = str(100 + i)
             tx.insert_customer(
-                Customer(key, demo.msisdn, hash_secret(demo.pin), demo.name,
-                         ids.payer_terminal_id(), provider_mode=demo.mode, tokens=demo.tokens,
-                         created_at=now)
+                Customer(
+                    key,
+                    demo.msisdn,
+                    hash_secret(demo.pin),
+                    demo.name,
+                    ids.payer_terminal_id(),
+                    provider_mode=demo.mode,
+                    tokens=demo.tokens,
+                    created_at=now,
+                )
             )
             for currency, amount in {"SEK": demo.sek, **OTHER_CURRENCIES}.items():
                 if amount > 0:
-                    tx.apply_transfer(move(TransferKind.FUNDING, PROVIDER, customer_account(key),
-                                           Money.of(amount, currency), at=now))
+                    tx.apply_transfer(
+                        move(
+                            TransferKind.FUNDING,
+                            PROVIDER,
+                            customer_account(key),
+                            Money.of(amount, currency),
+                            at=now,
+                        )
+                    )
     return True

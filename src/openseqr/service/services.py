@@ -108,15 +108,31 @@ def _validated(service: Service) -> Service:
 
 
 def add_service(
-    ctx: Context, service_id: str, name: str, terminal_id: str, *, order_url: str,
-    success_url: str, failure_url: str, cancel_url: str, active: bool = True,
+    ctx: Context,
+    service_id: str,
+    name: str,
+    terminal_id: str,
+    *,
+    order_url: str,
+    success_url: str,
+    failure_url: str,
+    cancel_url: str,
+    active: bool = True,
 ) -> Service:
     """Register a new service; `ServiceExists` if the id is taken (ids are case-sensitive)."""
-    service = _validated(Service(
-        service_id=service_id, name=name, terminal_id=terminal_id, order_url=order_url,
-        success_url=success_url, failure_url=failure_url, cancel_url=cancel_url,
-        active=bool(active), created_at=ctx.now(),
-    ))
+    service = _validated(
+        Service(
+            service_id=service_id,
+            name=name,
+            terminal_id=terminal_id,
+            order_url=order_url,
+            success_url=success_url,
+            failure_url=failure_url,
+            cancel_url=cancel_url,
+            active=bool(active),
+            created_at=ctx.now(),
+        )
+    )
     with ctx.store.transaction() as tx:
         _check_terminal(tx, service.terminal_id)
         if tx.get_service(service.service_id) is not None:
@@ -126,16 +142,30 @@ def add_service(
 
 
 def update_service(
-    ctx: Context, service_id: str, *, name: str | None = None, terminal_id: str | None = None,
-    order_url: str | None = None, success_url: str | None = None,
-    failure_url: str | None = None, cancel_url: str | None = None, active: bool | None = None,
+    ctx: Context,
+    service_id: str,
+    *,
+    name: str | None = None,
+    terminal_id: str | None = None,
+    order_url: str | None = None,
+    success_url: str | None = None,
+    failure_url: str | None = None,
+    cancel_url: str | None = None,
+    active: bool | None = None,
 ) -> Service:
     """Change the given fields (None = keep). Re-validates the whole definition."""
     changes = {
-        k: v for k, v in dict(
-            name=name, terminal_id=terminal_id, order_url=order_url, success_url=success_url,
-            failure_url=failure_url, cancel_url=cancel_url, active=active,
-        ).items() if v is not None
+        k: v
+        for k, v in dict(
+            name=name,
+            terminal_id=terminal_id,
+            order_url=order_url,
+            success_url=success_url,
+            failure_url=failure_url,
+            cancel_url=cancel_url,
+            active=active,
+        ).items()
+        if v is not None
     }
     with ctx.store.transaction() as tx:
         current = tx.get_service(service_id)
@@ -173,7 +203,17 @@ def list_services(ctx: Context) -> list[Service]:
 
 
 __all__ = [
-    "InvalidService", "ServiceExists", "UnknownService", "add_service", "update_service",
-    "disable_service", "enable_service", "get_service", "list_services", "service_qr",
-    "validate_service_id", "validate_url", "validate_name",
+    "InvalidService",
+    "ServiceExists",
+    "UnknownService",
+    "add_service",
+    "update_service",
+    "disable_service",
+    "enable_service",
+    "get_service",
+    "list_services",
+    "service_qr",
+    "validate_service_id",
+    "validate_url",
+    "validate_name",
 ]

@@ -15,8 +15,12 @@ RESERVED_KEYS = ("msisdn", "subscriberKey", "authKey")
 
 
 def open_session(
-    ctx: Context, service_id: str, params: tuple[tuple[str, str], ...], customer: Customer,
-    *, confirmed: bool = True,
+    ctx: Context,
+    service_id: str,
+    params: tuple[tuple[str, str], ...],
+    customer: Customer,
+    *,
+    confirmed: bool = True,
 ) -> tuple[ClientSession, Service]:
     """ES-2: the app resolved a service QR; a token binds customer, service and parameters."""
     with ctx.store.transaction(write=False) as tx:
@@ -30,9 +34,13 @@ def open_session(
     state = SessionState.ACTIVE if confirmed else SessionState.IN_PROGRESS
     for _ in range(5):
         session = ClientSession(
-            token=urls.new_session_token(), service_id=service.service_id,
-            terminal_id=service.terminal_id, subscriber_key=customer.subscriber_key,
-            params=params, state=state, created_at=now,
+            token=urls.new_session_token(),
+            service_id=service.service_id,
+            terminal_id=service.terminal_id,
+            subscriber_key=customer.subscriber_key,
+            params=params,
+            state=state,
+            created_at=now,
             expires_at=now + ctx.config.session_lifetime,
         )
         try:
@@ -75,8 +83,11 @@ def client_session_info(ctx: Context, caller: Caller, key: str | None) -> list[t
         tx.update_session(replace(session, expires_at=now + ctx.config.session_lifetime))
         customer = tx.get_customer(session.subscriber_key)
     assert customer is not None
-    pairs = [("msisdn", customer.msisdn), ("subscriberKey", customer.subscriber_key),
-             ("authKey", session.token)]
+    pairs = [
+        ("msisdn", customer.msisdn),
+        ("subscriberKey", customer.subscriber_key),
+        ("authKey", session.token),
+    ]
     params = dict(session.params)  # duplicates: last wins (D-55)
     pairs += [(k, v) for k, v in params.items() if k not in RESERVED_KEYS]
     return pairs

@@ -211,8 +211,13 @@ def pay(
 
 
 def _outcome(
-    ctx: Context, tx: Tx, paying: Invoice, terminal: Terminal, mode: ProviderMode,
-    now: datetime, outbox: list[tuple[Notification, str | None]],
+    ctx: Context,
+    tx: Tx,
+    paying: Invoice,
+    terminal: Terminal,
+    mode: ProviderMode,
+    now: datetime,
+    outbox: list[tuple[Notification, str | None]],
 ) -> Invoice:
     """T7/T8/T9: what the account provider answered, persisted with its ledger and outbox."""
     register = terminal.kind is TerminalKind.CASH_REGISTER

@@ -81,9 +81,7 @@ class _Transaction:
 
     __slots__ = ("_conn", "_begin", "_mutex")
 
-    def __init__(
-        self, conn: sqlite3.Connection, begin: str, mutex: threading.Lock | None
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, begin: str, mutex: threading.Lock | None) -> None:
         self._conn = conn
         self._begin = begin
         self._mutex = mutex

@@ -37,12 +37,18 @@ class Invoice:
         total = data.get("total") or {}
         value = total.get("value")
         return cls(
-            reference=str(data["reference"]), status=str(data["status"]),
-            version=data.get("version"), merchant=data.get("merchant") or "",
-            title=data.get("title"), amount=Decimal(value) if value is not None else None,
-            currency=total.get("currency"), footer=data.get("footer"),
-            back_url=data.get("back_url"), ers_reference=data.get("ers_reference"),
-            reason=data.get("reason"), awaiting_merchant=bool(data.get("awaiting_merchant")),
+            reference=str(data["reference"]),
+            status=str(data["status"]),
+            version=data.get("version"),
+            merchant=data.get("merchant") or "",
+            title=data.get("title"),
+            amount=Decimal(value) if value is not None else None,
+            currency=total.get("currency"),
+            footer=data.get("footer"),
+            back_url=data.get("back_url"),
+            ers_reference=data.get("ers_reference"),
+            reason=data.get("reason"),
+            awaiting_merchant=bool(data.get("awaiting_merchant")),
             raw=data,
         )
 
@@ -78,17 +84,25 @@ class ServiceSession:
     def from_json(cls, data: dict[str, Any]) -> ServiceSession:
         session, service = data["session"], data["service"]
         return cls(
-            service_id=service["id"], name=service.get("name") or "", token=session["token"],
-            state=session.get("state") or "", order_url=data["order_url"],
-            success_url=data["success_url"], failure_url=data["failure_url"],
-            cancel_url=data["cancel_url"], raw=data,
+            service_id=service["id"],
+            name=service.get("name") or "",
+            token=session["token"],
+            state=session.get("state") or "",
+            order_url=data["order_url"],
+            success_url=data["success_url"],
+            failure_url=data["failure_url"],
+            cancel_url=data["cancel_url"],
+            raw=data,
         )
 
 
 ScanResult = Invoice | Waiting | ServiceSession
 
 _BY_STATUS: dict[int, type[we.WalletError]] = {
-    400: we.BadRequest, 401: we.WrongPin, 404: we.NotFound, 423: we.PinLocked,
+    400: we.BadRequest,
+    401: we.WrongPin,
+    404: we.NotFound,
+    423: we.PinLocked,
     503: we.ProviderUnavailable,
 }
 
@@ -102,9 +116,7 @@ def _error(response: httpx.Response) -> we.WalletError:
     message = (body.get("message") if isinstance(body, dict) else None) or response.text[:200]
     status = response.status_code
     if status == 409:
-        cls: type[we.WalletError] = (
-            we.InvoiceChanged if name == "InvoiceChanged" else we.NotPayable
-        )
+        cls: type[we.WalletError] = we.InvoiceChanged if name == "InvoiceChanged" else we.NotPayable
         if name == "NotPayable" and "Not a valid SEQR code" in (message or ""):
             cls = we.InvalidCode
     elif status == 503 and name != "ProviderUnavailable":
@@ -159,9 +171,9 @@ class AppClient:
         return Invoice.from_json(self._call("POST", f"/invoices/{reference}/pay", json=body))
 
     def cancel(self, reference: str, msisdn: str, pin: str) -> Invoice:
-        return Invoice.from_json(self._call(
-            "POST", f"/invoices/{reference}/cancel", json={"msisdn": msisdn, "pin": pin}
-        ))
+        return Invoice.from_json(
+            self._call("POST", f"/invoices/{reference}/cancel", json={"msisdn": msisdn, "pin": pin})
+        )
 
     def cancel_session(self, token: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("POST", f"/sessions/{token}/cancel", json={})

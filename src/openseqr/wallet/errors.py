@@ -6,8 +6,9 @@ from __future__ import annotations
 class WalletError(Exception):
     """Something the wallet could not do. `status_code`/`error` come from the app API if any."""
 
-    def __init__(self, message: str, *, status_code: int | None = None,
-                 error: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, status_code: int | None = None, error: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
@@ -51,6 +52,14 @@ class ProviderUnavailable(WalletError):
 
 
 __all__ = [
-    "WalletError", "ServerUnreachable", "InvalidCode", "BadRequest", "NotFound", "WrongPin",
-    "PinLocked", "InvoiceChanged", "NotPayable", "ProviderUnavailable",
+    "WalletError",
+    "ServerUnreachable",
+    "InvalidCode",
+    "BadRequest",
+    "NotFound",
+    "WrongPin",
+    "PinLocked",
+    "InvoiceChanged",
+    "NotPayable",
+    "ProviderUnavailable",
 ]

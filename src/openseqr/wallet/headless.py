@@ -80,21 +80,35 @@ class Outcome:
     def as_dict(self) -> dict[str, Any]:
         inv = self.invoice
         return {
-            "status": self.status.value, "code": self.code, "kind": self.kind,
-            "message": self.message, "trigger": self.trigger,
-            "invoice": None if inv is None else {
-                "reference": inv.reference, "status": inv.status, "version": inv.version,
-                "merchant": inv.merchant, "title": inv.title,
+            "status": self.status.value,
+            "code": self.code,
+            "kind": self.kind,
+            "message": self.message,
+            "trigger": self.trigger,
+            "invoice": None
+            if inv is None
+            else {
+                "reference": inv.reference,
+                "status": inv.status,
+                "version": inv.version,
+                "merchant": inv.merchant,
+                "title": inv.title,
                 "amount": None if inv.amount is None else f"{inv.amount:.2f}",
-                "currency": inv.currency, "ers_reference": inv.ers_reference,
+                "currency": inv.currency,
+                "ers_reference": inv.ers_reference,
             },
-            "session": None if self.session is None else {
-                "service_id": self.session.service_id, "name": self.session.name,
+            "session": None
+            if self.session is None
+            else {
+                "service_id": self.session.service_id,
+                "name": self.session.name,
                 "token": self.session.token,
             },
-            "visits": [{"method": v.method, "url": v.url, "status": v.status_code}
-                       for v in self.visits],
-            "final_url": self.final_url, "final_status_code": self.final_status_code,
+            "visits": [
+                {"method": v.method, "url": v.url, "status": v.status_code} for v in self.visits
+            ],
+            "final_url": self.final_url,
+            "final_status_code": self.final_status_code,
         }
 
 
@@ -122,18 +136,27 @@ class HeadlessWallet:
     wallet creates) let tests route requests; the same client loads the service pages.
     """
 
-    def __init__(self, server_url: str, msisdn: str, pin: str, *,
-                 transport: httpx.BaseTransport | None = None, http: httpx.Client | None = None,
-                 timeout: float = 15.0, poll_interval: float = 0.5,
-                 wait_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        server_url: str,
+        msisdn: str,
+        pin: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
+        timeout: float = 15.0,
+        poll_interval: float = 0.5,
+        wait_timeout: float = 60.0,
+    ) -> None:
         self.server_url = server_url.rstrip("/")
         self.msisdn = msisdn
         self.pin = pin
         self.poll_interval = poll_interval
         self.wait_timeout = wait_timeout
         self._own_http = http is None
-        self.http = http or httpx.Client(transport=transport, timeout=timeout,
-                                         headers={"User-Agent": USER_AGENT})
+        self.http = http or httpx.Client(
+            transport=transport, timeout=timeout, headers={"User-Agent": USER_AGENT}
+        )
         self.api = AppClient(self.server_url, self.http)
 
     def close(self) -> None:
@@ -159,7 +182,7 @@ class HeadlessWallet:
         return self.api.scan(code, self.msisdn)
 
     def invoice(self, reference: str) -> Invoice:
-        """"Get invoice brief": fetching binds this customer as the payer (T2)."""
+        """ "Get invoice brief": fetching binds this customer as the payer (T2)."""
         return self.api.invoice(reference, self.msisdn)
 
     def pay(self, reference: str, version: int | None = None) -> Invoice:
@@ -193,15 +216,21 @@ class HeadlessWallet:
                 raise TimeoutError("no amount appeared on the terminal")
             time.sleep(self.poll_interval)
 
-    def open_service(self, session: ServiceSession, *, choose: ChooseFn | None = None,
-                     view: WebView | None = None) -> Navigation:
+    def open_service(
+        self,
+        session: ServiceSession,
+        *,
+        choose: ChooseFn | None = None,
+        view: WebView | None = None,
+    ) -> Navigation:
         """ES-3…ES-9: open the Order URL (`#TOKEN`) and act until the page triggers payment."""
         view = view or WebView(self.http)
         return view.find_trigger(view.load(session.order_url), session.token, choose)
 
     # -- the whole flow ---------------------------------------------------------------------
-    def run(self, text: str, *, choose: ChooseFn | None = None,
-            confirm: ConfirmFn | None = None) -> Outcome:
+    def run(
+        self, text: str, *, choose: ChooseFn | None = None, confirm: ConfirmFn | None = None
+    ) -> Outcome:
         """Do what the app does with `text`, to the end. Never raises for payment outcomes.
 
         `choose(page, choices)` picks what to tap on a service page (None = close the view);
@@ -277,8 +306,12 @@ class HeadlessWallet:
                 self._end(outcome, Status.NOT_PAYABLE, exc.message)
                 return
             outcome.invoice = paid
-            status = {"PAID": Status.PAID, "RESERVED": Status.RESERVED,
-                      "FAILED": Status.FAILED, "CANCELED": Status.CANCELED}.get(paid.status)
+            status = {
+                "PAID": Status.PAID,
+                "RESERVED": Status.RESERVED,
+                "FAILED": Status.FAILED,
+                "CANCELED": Status.CANCELED,
+            }.get(paid.status)
             if status is None:
                 self._end(outcome, Status.ERROR, f"unexpected status after paying: {paid.status}")
             else:
@@ -306,8 +339,13 @@ class HeadlessWallet:
             return None
         return invoice
 
-    def _service(self, outcome: Outcome, session: ServiceSession, choose: ChooseFn | None,
-                 confirm: ConfirmFn | None) -> None:
+    def _service(
+        self,
+        outcome: Outcome,
+        session: ServiceSession,
+        choose: ChooseFn | None,
+        confirm: ConfirmFn | None,
+    ) -> None:
         view = WebView(self.http)
         outcome.visits = view.visits  # shared list: every page the web view opens
         try:
@@ -326,8 +364,11 @@ class HeadlessWallet:
         if nav.code is None:
             page = nav.page
             if page is not None and not page.ok:
-                self._end(outcome, Status.SERVICE_ERROR,
-                          f"{page.location} answered HTTP {page.status_code}")
+                self._end(
+                    outcome,
+                    Status.SERVICE_ERROR,
+                    f"{page.location} answered HTTP {page.status_code}",
+                )
             else:
                 self._end(outcome, Status.NO_TRIGGER, "the service page offers no payment trigger")
             return

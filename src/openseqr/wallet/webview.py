@@ -158,7 +158,8 @@ class _PageParser(HTMLParser):
                 self._a, self._a_href = [], a["href"]
         elif tag == "form" and "data-seqr-order" in a:
             self._form = _Form(
-                action=a.get("action", ""), method=(a.get("method") or "get").upper(),
+                action=a.get("action", ""),
+                method=(a.get("method") or "get").upper(),
                 token_field=a.get("data-seqr-token") or "token",
                 label=a.get("data-seqr-label") or None,
             )
@@ -262,10 +263,16 @@ def parse_page(url: str, hash_: str, status_code: int, content_type: str, text: 
             form: _Form = item  # type: ignore[assignment]
             action = urljoin(base, form.action) if form.action else url
             label = form.label or form.button or f"order form ({action})"
-            choices.append(Choice(
-                "form", label, action, form.method if form.method in ("GET", "POST") else "GET",
-                tuple(form.fields), form.token_field,
-            ))
+            choices.append(
+                Choice(
+                    "form",
+                    label,
+                    action,
+                    form.method if form.method in ("GET", "POST") else "GET",
+                    tuple(form.fields),
+                    form.token_field,
+                )
+            )
     refresh = None
     if parser.refresh is not None:
         refresh = (parser.refresh[0], _join(base, parser.refresh[1]))
@@ -305,8 +312,14 @@ class WebView:
         self.page: Page | None = None
 
     # -- loading -------------------------------------------------------------------------
-    def load(self, url: str, *, method: str = "GET", data: dict[str, str] | list[tuple[str, str]]
-             | None = None, hash_: str | None = None) -> Navigation:
+    def load(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        data: dict[str, str] | list[tuple[str, str]] | None = None,
+        hash_: str | None = None,
+    ) -> Navigation:
         """Load `url` (fragment = location.hash), following http(s) redirects."""
         target, frag = urldefrag(url)
         current_hash = frag if frag else (hash_ or "")
@@ -322,8 +335,9 @@ class WebView:
                 headers = {"Accept": ACCEPT}
                 if content is not None:
                     headers["Content-Type"] = "application/x-www-form-urlencoded"
-                response = self.http.request(method, request_url, content=content,
-                                             headers=headers, follow_redirects=False)
+                response = self.http.request(
+                    method, request_url, content=content, headers=headers, follow_redirects=False
+                )
             except httpx.HTTPError as exc:
                 self.visits.append(Visit(method, location, None))
                 raise we.ServerUnreachable(f"{method} {location}: {exc}") from exc
@@ -342,16 +356,23 @@ class WebView:
                     method, data = "GET", None
                 target, current_hash = nxt, (nfrag or current_hash)
                 continue
-            text = response.content[:MAX_PAGE_BYTES].decode(response.encoding or "utf-8",
-                                                            errors="replace")
-            self.page = parse_page(request_url, current_hash, response.status_code,
-                                   response.headers.get("content-type", ""), text)
+            text = response.content[:MAX_PAGE_BYTES].decode(
+                response.encoding or "utf-8", errors="replace"
+            )
+            self.page = parse_page(
+                request_url,
+                current_hash,
+                response.status_code,
+                response.headers.get("content-type", ""),
+                text,
+            )
             return Navigation(self.page)
         raise we.WalletError(f"too many redirects from {url}")
 
     # -- finding the trigger --------------------------------------------------------------
-    def find_trigger(self, start: Navigation, token: str,
-                     choose: ChooseFn | None = None) -> Navigation:
+    def find_trigger(
+        self, start: Navigation, token: str, choose: ChooseFn | None = None
+    ) -> Navigation:
         """From a loaded page, act like the user and the page until a trigger appears.
 
         Order on each page: a JSON `trigger`; a zero-delay meta refresh; the user's choice
@@ -414,5 +435,14 @@ def _with_query(url: str, data: dict[str, str] | list[tuple[str, str]]) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-__all__ = ["Choice", "Page", "Visit", "Navigation", "WebView", "parse_page", "classify",
-           "default_choice", "ChooseFn"]
+__all__ = [
+    "Choice",
+    "Page",
+    "Visit",
+    "Navigation",
+    "WebView",
+    "parse_page",
+    "classify",
+    "default_choice",
+    "ChooseFn",
+]

@@ -53,8 +53,14 @@ class NotificationRelay:
     its own event loop (`own_thread`), so its sends never queue behind request handlers that
     block the server's loop; `wake()` may be called from any thread."""
 
-    def __init__(self, ctx: Context, client: httpx.AsyncClient | None = None, batch: int = 64,
-                 concurrency: int = 256, own_thread: bool = True):
+    def __init__(
+        self,
+        ctx: Context,
+        client: httpx.AsyncClient | None = None,
+        batch: int = 64,
+        concurrency: int = 256,
+        own_thread: bool = True,
+    ):
         self.ctx = ctx
         self._client = client
         self._batch = batch
@@ -72,10 +78,14 @@ class NotificationRelay:
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:  # made on the loop that uses it
             self._client = httpx.AsyncClient(
-                timeout=self.ctx.config.notify_timeout, follow_redirects=False,
+                timeout=self.ctx.config.notify_timeout,
+                follow_redirects=False,
                 headers={"User-Agent": "openseqr-notifier/1"},
-                limits=httpx.Limits(max_connections=self._concurrency,
-                                    max_keepalive_connections=64, keepalive_expiry=30.0),
+                limits=httpx.Limits(
+                    max_connections=self._concurrency,
+                    max_keepalive_connections=64,
+                    keepalive_expiry=30.0,
+                ),
             )
         return self._client
 
@@ -116,8 +126,12 @@ class NotificationRelay:
             await self._relay(stop, poll_seconds)
             return
         started = threading.Event()
-        self._thread = threading.Thread(target=self._thread_main, args=(poll_seconds, started),
-                                        name="openseqr-relay", daemon=True)
+        self._thread = threading.Thread(
+            target=self._thread_main,
+            args=(poll_seconds, started),
+            name="openseqr-relay",
+            daemon=True,
+        )
         self._thread.start()
         try:
             await asyncio.to_thread(started.wait, 10)
@@ -171,8 +185,9 @@ class NotificationRelay:
                 waiter = asyncio.ensure_future(self._wake.wait())
                 stopper = asyncio.ensure_future(stop.wait())
                 try:
-                    await asyncio.wait((waiter, stopper), timeout=poll_seconds,
-                                       return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(
+                        (waiter, stopper), timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                    )
                 finally:
                     waiter.cancel()
                     stopper.cancel()
@@ -261,8 +276,11 @@ class NotificationRelay:
                     tx.record_attempt(attempt)
                     tx.update_notification(outcome)
             except Exception:
-                log.exception("could not record attempt %s of notification %s",
-                              attempt.attempt, attempt.notification_id)
+                log.exception(
+                    "could not record attempt %s of notification %s",
+                    attempt.attempt,
+                    attempt.notification_id,
+                )
 
     async def _record_now(self) -> None:
         done, self._done = self._done, []
@@ -314,14 +332,18 @@ class NotificationRelay:
         if is_delivered(status):
             outcome = replace(n, attempts=attempts, status="delivered", last_error=None)
         else:
-            due: datetime | None = None if denied or not is_retryable(status) else (
-                next_attempt_at(n.created_at, attempts, n.max_attempts))
+            due: datetime | None = (
+                None
+                if denied or not is_retryable(status)
+                else (next_attempt_at(n.created_at, attempts, n.max_attempts))
+            )
             last = error or f"HTTP {status}"
             if due is None:
                 outcome = replace(n, attempts=attempts, status="failed", last_error=last)
             else:
-                outcome = replace(n, attempts=attempts, next_attempt_at=max(due, ctx.now()),
-                                  last_error=last)
+                outcome = replace(
+                    n, attempts=attempts, next_attempt_at=max(due, ctx.now()), last_error=last
+                )
             log.warning("notification %s to %s: %s", n.notification_id, n.url, last)
         attempt = DeliveryAttempt(n.notification_id, attempts, started, duration_ms, status, error)
         return attempt, outcome

@@ -50,8 +50,10 @@ def balance(store: Any, account: str) -> Decimal:
 
 def ledger_kinds(store: Any, ref: str) -> Counter[str]:
     """Ledger transfers of an invoice by kind: read-only SQL (`Tx` does not list them)."""
-    sql = ("SELECT kind, COUNT(DISTINCT transfer_id) FROM ledger_entries"
-           " WHERE invoice_reference = {p} GROUP BY kind")
+    sql = (
+        "SELECT kind, COUNT(DISTINCT transfer_id) FROM ledger_entries"
+        " WHERE invoice_reference = {p} GROUP BY kind"
+    )
     with store.transaction(write=False) as tx:
         conn = tx._c  # the adapter's connection, read-only use inside a read transaction
         p = "?" if type(tx).__name__.startswith("Sqlite") else "%s"
@@ -83,8 +85,9 @@ def crash_after_paying_step(ctx: Context, ref: str, msisdn: str) -> Any:
 # -- 1. an interrupted payment --------------------------------------------------------------
 def test_interrupted_payment_is_recovered_then_paid_once(ctx: Context, clock: ManualClock) -> None:
     caller = terminal(ctx)
-    draft = InvoiceDraft(total=AmountDraft(Decimal("75.50"), "SEK"), title="Crash shop",
-                         notification_url=NOTIFY_URL)
+    draft = InvoiceDraft(
+        total=AmountDraft(Decimal("75.50"), "SEK"), title="Crash shop", notification_url=NOTIFY_URL
+    )
     ref = merchant.send_invoice(ctx, caller, draft).reference
     alice, shop = balance(ctx.store, ALICE_ACCOUNT), balance(ctx.store, MERCHANT)
 
@@ -99,8 +102,9 @@ def test_interrupted_payment_is_recovered_then_paid_once(ctx: Context, clock: Ma
     with pytest.raises(errors.CannotCancelInProgress):
         merchant.cancel_invoice(ctx, caller, ref)
     with pytest.raises(errors.PaymentInProgress):
-        merchant.update_invoice(ctx, caller, ref, InvoiceDraft(
-            total=AmountDraft(Decimal("1.00"), "SEK")), None)
+        merchant.update_invoice(
+            ctx, caller, ref, InvoiceDraft(total=AmountDraft(Decimal("1.00"), "SEK")), None
+        )
     with pytest.raises(errors.PaymentInProgress):
         wallet.pay(ctx, ref, *ALICE)
     with pytest.raises(errors.CannotCancelInProgress):
@@ -171,8 +175,9 @@ def test_a_late_second_half_of_an_interrupted_payment_does_nothing(
     assert books_balanced(ctx.store)
 
 
-def test_a_deadline_is_due_again_after_a_restart(ctx: Context, clock: ManualClock,
-                                                 database_url: str) -> None:
+def test_a_deadline_is_due_again_after_a_restart(
+    ctx: Context, clock: ManualClock, database_url: str
+) -> None:
     """The scanner keeps nothing in memory: a new store on the same database finds the stuck
     payment and the unacknowledged one (PAID window) and settles both."""
     caller = terminal(ctx)
@@ -208,6 +213,7 @@ def test_killed_server_still_reverses_after_restart(tmp_path: Path) -> None:
 
     def start() -> RunningServer:
         return start_server(url, tmp_path, extra_env=env)
+
     try:
         first = start()
         servers.append(first)
@@ -226,8 +232,9 @@ def test_killed_server_still_reverses_after_restart(tmp_path: Path) -> None:
         store = open_store(url)
         try:
             alice, shop = balance(store, ALICE_ACCOUNT), balance(store, MERCHANT)
-            paid = first.app("POST", f"/invoices/{ref}/pay",
-                             json={"msisdn": ALICE[0], "pin": ALICE[1]})
+            paid = first.app(
+                "POST", f"/invoices/{ref}/pay", json={"msisdn": ALICE[0], "pin": ALICE[1]}
+            )
             first.process.kill()  # SIGKILL: no shutdown, no flush, no goodbye
             first.process.wait(10)
             assert paid.status_code == 200 and paid.json()["status"] == "PAID", paid.text

@@ -90,7 +90,9 @@ def test_empty_account_fails_and_declined_fails(ctx):
         sent = merchant.send_invoice(ctx, caller, draft())
         view = wallet.pay(ctx, sent.reference, *who)
         assert view.invoice.status is WireStatus.FAILED
-        assert merchant.get_payment_status(ctx, caller, sent.reference, 0).status is WireStatus.FAILED
+        assert (
+            merchant.get_payment_status(ctx, caller, sent.reference, 0).status is WireStatus.FAILED
+        )
     assert ledger_is_balanced(ctx)
 
 

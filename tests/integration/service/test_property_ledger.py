@@ -85,16 +85,32 @@ MERCHANT = merchant_account(RESELLER_ID)
 OP_EVENTS: dict[str, frozenset[Event]] = {
     "send": frozenset({E.SUPERSEDE}),
     "view": frozenset({E.VIEW, E.REQUIRE_ACK}),
-    "pay": frozenset({E.VIEW, E.REQUIRE_ACK, E.CONFIRM_PIN, E.DEBIT_OK, E.RESERVE_OK,
-                      E.DECLINED, E.PROVIDER_UNAVAILABLE}),
+    "pay": frozenset(
+        {
+            E.VIEW,
+            E.REQUIRE_ACK,
+            E.CONFIRM_PIN,
+            E.DEBIT_OK,
+            E.RESERVE_OK,
+            E.DECLINED,
+            E.PROVIDER_UNAVAILABLE,
+        }
+    ),
     "user_cancel": frozenset({E.USER_CANCEL}),
     "merchant_cancel": frozenset({E.MERCHANT_CANCEL}),
     "update": frozenset({E.UPDATE}),
     "status": frozenset({E.ACKNOWLEDGE, E.ACK_WINDOW_ELAPSED}),
     "commit": frozenset({E.COMMIT}),
     "refund": frozenset({E.REFUND}),
-    "tick": frozenset({E.ACK_WINDOW_ELAPSED, E.COMMIT_DEADLINE, E.EXPIRE, E.PAYING_TIMEOUT,
-                       E.PROVIDER_UNAVAILABLE}),
+    "tick": frozenset(
+        {
+            E.ACK_WINDOW_ELAPSED,
+            E.COMMIT_DEADLINE,
+            E.EXPIRE,
+            E.PAYING_TIMEOUT,
+            E.PROVIDER_UNAVAILABLE,
+        }
+    ),
     "unregister": frozenset({E.TERMINAL_UNREGISTERED}),
     "register": frozenset(),
     "report": frozenset(),
@@ -147,8 +163,9 @@ class Moved:
 class DbReader:
     def __init__(self, database_url: str) -> None:
         if database_url.startswith("sqlite:///"):
-            self._conn: Any = sqlite3.connect(database_url[len("sqlite:///"):],
-                                              isolation_level=None)
+            self._conn: Any = sqlite3.connect(
+                database_url[len("sqlite:///") :], isolation_level=None
+            )
             self._conn.execute("PRAGMA query_only=ON")
         else:
             import psycopg
@@ -168,8 +185,18 @@ class DbReader:
             "SELECT reference, terminal_id, state, version, currency, total_minor, reserved_minor,"
             " refunded_minor, notification_url, payer FROM invoices"
         ):
-            out[r[0]] = Row(r[0], r[1], State(r[2]), int(r[3]), r[4], int(r[5]),
-                            None if r[6] is None else int(r[6]), int(r[7]), r[8], r[9])
+            out[r[0]] = Row(
+                r[0],
+                r[1],
+                State(r[2]),
+                int(r[3]),
+                r[4],
+                int(r[5]),
+                None if r[6] is None else int(r[6]),
+                int(r[7]),
+                r[8],
+                r[9],
+            )
         return out
 
     def transfers(self) -> dict[str, list[Moved]]:
@@ -187,14 +214,22 @@ class DbReader:
         return out
 
     def refunds(self) -> dict[str, int]:
-        return {r: int(s) for r, s in self.rows(
-            "SELECT invoice_reference, SUM(amount_minor) FROM refunds GROUP BY invoice_reference"
-        )}
+        return {
+            r: int(s)
+            for r, s in self.rows(
+                "SELECT invoice_reference, SUM(amount_minor) FROM refunds GROUP BY invoice_reference"
+            )
+        }
 
     def notifications(self) -> Counter[str]:
-        return Counter({r: int(n) for r, n in self.rows(
-            "SELECT invoice_reference, COUNT(*) FROM notifications GROUP BY invoice_reference"
-        )})
+        return Counter(
+            {
+                r: int(n)
+                for r, n in self.rows(
+                    "SELECT invoice_reference, COUNT(*) FROM notifications GROUP BY invoice_reference"
+                )
+            }
+        )
 
     def negative_balances(self) -> list[tuple[Any, ...]]:
         return self.rows(
@@ -203,9 +238,12 @@ class DbReader:
         )
 
     def holds(self) -> dict[str, int]:
-        return {cur: int(b) for cur, b in self.rows(
-            "SELECT currency, balance_minor FROM account_balances WHERE account = 'holds'"
-        )}
+        return {
+            cur: int(b)
+            for cur, b in self.rows(
+                "SELECT currency, balance_minor FROM account_balances WHERE account = 'holds'"
+            )
+        }
 
 
 # -- the walk --------------------------------------------------------------------------------
@@ -223,8 +261,10 @@ class Walk:
         )
         # Short lifetimes so expiry (T19) and commit deadlines (T17) happen within a walk.
         self.ctx.policy = replace(
-            self.ctx.policy, ack_window=timedelta(seconds=20),
-            online_lifetime=timedelta(seconds=150), cash_register_lifetime=timedelta(seconds=120),
+            self.ctx.policy,
+            ack_window=timedelta(seconds=20),
+            online_lifetime=timedelta(seconds=150),
+            cash_register_lifetime=timedelta(seconds=120),
         )
         self.db = DbReader(database_url)
         self.online = authenticate(self.ctx, "TERMINALID", TERMINAL_ID, None, TERMINAL_PASSWORD)
@@ -247,9 +287,17 @@ class Walk:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     OPS: tuple[tuple[str, float], ...] = (
-        ("send_invoice", 12), ("view", 8), ("pay", 18), ("user_cancel", 4),
-        ("merchant_cancel", 4), ("update_invoice", 6), ("get_payment_status", 12),
-        ("commit_reservation", 6), ("refund", 9), ("tick", 10), ("unregister_terminal", 0.4),
+        ("send_invoice", 12),
+        ("view", 8),
+        ("pay", 18),
+        ("user_cancel", 4),
+        ("merchant_cancel", 4),
+        ("update_invoice", 6),
+        ("get_payment_status", 12),
+        ("commit_reservation", 6),
+        ("refund", 9),
+        ("tick", 10),
+        ("unregister_terminal", 0.4),
         ("report", 1.5),
     )
 
@@ -329,14 +377,19 @@ class Walk:
     def send_invoice(self) -> None:
         r = self.r
         caller = self.registers[-1] if self.registers and r.random() < 0.4 else self.online
-        live = {x.reference for x in self.before.values()
-                if x.terminal_id == caller.terminal.terminal_id}
+        live = {
+            x.reference
+            for x in self.before.values()
+            if x.terminal_id == caller.terminal.terminal_id
+        }
         mode = r.choice(list(PaymentMode))
         ack = r.choice([None, None, *AckMode])
         currency = r.choice(CURRENCIES)
         notify = r.random() < 0.5
         draft = InvoiceDraft(
-            payment_mode=mode.value, ack_mode=ack.value if ack else None, title="Property shop",
+            payment_mode=mode.value,
+            ack_mode=ack.value if ack else None,
+            title="Property shop",
             total=AmountDraft(Decimal(self._cents()) / 100, currency),
             notification_url=NOTIFY_URL if notify else None,
             commit_timeout=r.choice([None, r.randint(5, 120)]),
@@ -367,8 +420,12 @@ class Walk:
         msisdn, pin, key = CUSTOMERS[r.randrange(len(CUSTOMERS))]
         inv = self.before[ref]
         version = r.choices(["none", "current", "stale", "future"], [3, 6, 1, 0.5])[0]
-        shown = {"none": None, "current": inv.version, "stale": inv.version - 1,
-                 "future": inv.version + 1}[version]
+        shown = {
+            "none": None,
+            "current": inv.version,
+            "stale": inv.version - 1,
+            "future": inv.version + 1,
+        }[version]
         right_pin = r.random() < 0.95
         self._begin("pay", {ref}, f"{ref} by {key} v={shown} pin_ok={right_pin}")
         before = self._balance(customer_account(key), inv.currency)
@@ -413,8 +470,10 @@ class Walk:
             return
         currency = inv.currency if r.random() < 0.9 else "EUR"
         cents = self._cents() if r.random() < 0.5 else max(1, inv.total - r.randint(0, inv.total))
-        draft = InvoiceDraft(total=AmountDraft(Decimal(cents) / 100, currency),
-                             notification_url=r.choice([None, NOTIFY_URL]))
+        draft = InvoiceDraft(
+            total=AmountDraft(Decimal(cents) / 100, currency),
+            notification_url=r.choice([None, NOTIFY_URL]),
+        )
         tokens = (Token("X_CARD", "2610411111110", 1, "used"),) if r.random() < 0.5 else None
         self._begin("update", {ref}, f"{ref} {cents} {currency}")  # type: ignore[arg-type]
         self._call(merchant.update_invoice, self.ctx, caller, ref, draft, tokens)
@@ -439,8 +498,13 @@ class Walk:
             return
         held = inv.reserved if inv.reserved is not None else inv.total
         how = r.choices(["none", "all", "part", "over", "zero"], [3, 3, 4, 1, 0.5])[0]
-        minor = {"none": None, "all": held, "part": max(1, held * r.randint(1, 99) // 100),
-                 "over": held + 1, "zero": 0}[how]
+        minor = {
+            "none": None,
+            "all": held,
+            "part": max(1, held * r.randint(1, 99) // 100),
+            "over": held + 1,
+            "zero": 0,
+        }[how]
         amount = None if minor is None else AmountDraft(Decimal(minor) / 100, inv.currency)
         self._begin("commit", {ref}, f"{ref} {how} {minor}")  # type: ignore[arg-type]
         before = self._balance(MERCHANT, inv.currency)
@@ -466,8 +530,9 @@ class Walk:
         assert full is not None
         left = inv.total - inv.refunded
         minor = r.choice([max(1, inv.total * r.randint(1, 60) // 100), left, left + 1])
-        currency = inv.currency if r.random() < 0.95 else (
-            "USD" if inv.currency != "USD" else "EUR")
+        currency = (
+            inv.currency if r.random() < 0.95 else ("USD" if inv.currency != "USD" else "EUR")
+        )
         draft = InvoiceDraft(total=AmountDraft(Decimal(max(minor, 1)) / 100, currency))
         self._begin("refund", {ref}, f"{ref} {minor} {currency}")  # type: ignore[arg-type]
         before = self._balance(MERCHANT, inv.currency)
@@ -486,15 +551,19 @@ class Walk:
         if not self.registers:
             return
         caller = self.registers.pop()
-        mine = {x.reference for x in self.before.values()
-                if x.terminal_id == caller.terminal.terminal_id}
+        mine = {
+            x.reference
+            for x in self.before.values()
+            if x.terminal_id == caller.terminal.terminal_id
+        }
         self._begin("unregister", mine, caller.terminal.terminal_id)
         self._call(merchant.unregister_terminal, self.ctx, caller)
         self._register()
 
     def report(self) -> None:
         report = self.r.choice(
-            ["Shop", "STD_RECON_002", "STD_RECON_003", "STD_RECON_004", "STD_RECON_007"])
+            ["Shop", "STD_RECON_002", "STD_RECON_003", "STD_RECON_004", "STD_RECON_007"]
+        )
         caller = self.online if self.r.random() < 0.5 else self.reseller
         self._begin("report", (), report)
         params: tuple[tuple[str, str], ...] = ()
@@ -530,7 +599,10 @@ class Walk:
                 continue
             assert new.state is not State.PAYING, f"{ref} left in paying after {op}"
             if (old.state, old.version, old.refunded, old.total) == (
-                new.state, new.version, new.refunded, new.total
+                new.state,
+                new.version,
+                new.refunded,
+                new.total,
             ):
                 continue
             where = f"{ref}: {old.state.value} v{old.version} -> {new.state.value} v{new.version}"
@@ -596,12 +668,18 @@ class Walk:
 
 @pytest.fixture(autouse=True)
 def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=64,
-                                                            parallelism=1))
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
 
 
-def _walk(make: Callable[[], str], drop: Callable[[str], None], rnd: random.Random, steps: int,
-          stats: Counter[str]) -> None:
+def _walk(
+    make: Callable[[], str],
+    drop: Callable[[str], None],
+    rnd: random.Random,
+    steps: int,
+    stats: Counter[str],
+) -> None:
     url = make()
     try:
         walk = Walk(url, rnd, stats)
@@ -616,20 +694,35 @@ def _walk(make: Callable[[], str], drop: Callable[[str], None], rnd: random.Rand
 
 def _report(stats: Counter[str], started: float, label: str) -> int:
     ops = sum(v for k, v in stats.items() if k.startswith("op:"))
-    print(f"\n{label}: {stats['steps']} steps, {ops} operations, "
-          f"{time.perf_counter() - started:.1f}s")
+    print(
+        f"\n{label}: {stats['steps']} steps, {ops} operations, {time.perf_counter() - started:.1f}s"
+    )
     for key, n in sorted(stats.items()):
         print(f"  {key}: {n}")
     return ops
 
 
-COVERED = ("issued->viewed", "viewed->paid_unacked", "paid_unacked->paid",
-           "paid_unacked->reversed", "reserved->paid", "reserved->cancelled", "paid->paid",
-           "issued->cancelled", "viewed->failed")
+COVERED = (
+    "issued->viewed",
+    "viewed->paid_unacked",
+    "paid_unacked->paid",
+    "paid_unacked->reversed",
+    "reserved->paid",
+    "reserved->cancelled",
+    "paid->paid",
+    "issued->cancelled",
+    "viewed->failed",
+)
+
 
 def _settings(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=None, derandomize=False, database=None,
-                    suppress_health_check=list(HealthCheck))
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=False,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def test_random_operations_keep_the_books_sqlite(tmp_path: Path) -> None:
@@ -641,7 +734,7 @@ def test_random_operations_keep_the_books_sqlite(tmp_path: Path) -> None:
         return f"sqlite:///{tmp_path / f'prop-{next(counter)}.sqlite3'}"
 
     def drop(url: str) -> None:
-        path = Path(url[len("sqlite:///"):])
+        path = Path(url[len("sqlite:///") :])
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 
 from openseqr.core.errors import InvalidAmount
-
 from openseqr.core.money import Money
 from openseqr.core.ports import DuplicateKey, SettledTransaction, Store
 from openseqr.core.records import (

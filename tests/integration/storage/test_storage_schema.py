@@ -21,9 +21,9 @@ Schema = dict[str, set[tuple[str, bool]]]  # table -> {(column, nullable)}
 # Both dialects have the same migration ids, in order.
 MIGRATIONS = sorted(
     p.stem
-    for p in (
-        Path(__file__).parents[3] / "src/openseqr/storage/sql/migrations/sqlite"
-    ).glob("*.sql")
+    for p in (Path(__file__).parents[3] / "src/openseqr/storage/sql/migrations/sqlite").glob(
+        "*.sql"
+    )
 )
 
 

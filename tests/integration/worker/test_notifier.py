@@ -79,8 +79,11 @@ def ctx(tmp_path: Path, clock: ManualClock):  # type: ignore[no-untyped-def]
 
 def paid_invoice(ctx, url: str) -> str:  # type: ignore[no-untyped-def]
     caller = authenticate(ctx, "TERMINALID", "public_test_shop_terminal", None, "12345678")
-    draft = InvoiceDraft(total=AmountDraft(Decimal("10"), "SEK"), client_invoice_id="order-4711",
-                         notification_url=url)
+    draft = InvoiceDraft(
+        total=AmountDraft(Decimal("10"), "SEK"),
+        client_invoice_id="order-4711",
+        notification_url=url,
+    )
     sent = merchant.send_invoice(ctx, caller, draft)
     wallet.pay(ctx, sent.reference, "46700000001", "1111")
     return sent.reference

@@ -27,9 +27,16 @@ RESELLER = Reseller("shop", "9900", "hash", "Shop")
 
 def an_invoice(**kw) -> Invoice:
     base = dict(
-        reference="20260115000000001", terminal_id="t1", reseller_id="shop", state=State.ISSUED,
-        version=1, payment_mode=PaymentMode.IMMEDIATE_DEBIT, ack_mode=AckMode.NO_ACKNOWLEDGMENT,
-        issue_date=T0, total=Money.of("500", "SEK"), created_at=T0,
+        reference="20260115000000001",
+        terminal_id="t1",
+        reseller_id="shop",
+        state=State.ISSUED,
+        version=1,
+        payment_mode=PaymentMode.IMMEDIATE_DEBIT,
+        ack_mode=AckMode.NO_ACKNOWLEDGMENT,
+        issue_date=T0,
+        total=Money.of("500", "SEK"),
+        created_at=T0,
     )
     base.update(kw)
     return Invoice(**base)
@@ -55,7 +62,9 @@ def test_debit_moves_money_and_owes_a_notification():
     (t,) = d.transfers
     assert t.kind is TransferKind.PAYMENT
     assert {(e.account, e.amount) for e in t.entries} == {
-        ("customer:101", Decimal("-500.00")), ("merchant:shop", Decimal("500.00"))}
+        ("customer:101", Decimal("-500.00")),
+        ("merchant:shop", Decimal("500.00")),
+    }
     assert d.invoice.deadline_at == T0 + timedelta(seconds=20)
 
 
@@ -67,7 +76,9 @@ def test_unacknowledged_payment_is_reversed_after_the_window():
     assert d.invoice.version == 3 and not d.notify and d.message is not None
     (t,) = d.transfers
     assert {(e.account, e.amount) for e in t.entries} == {
-        ("customer:101", Decimal("500.00")), ("merchant:shop", Decimal("-500.00"))}
+        ("customer:101", Decimal("500.00")),
+        ("merchant:shop", Decimal("-500.00")),
+    }
 
 
 def test_acknowledged_payment_has_no_deadline():
@@ -103,8 +114,12 @@ def test_optional_ack_only_with_tokens():
 
 @pytest.mark.parametrize(
     ("state", "error"),
-    [(State.PAID, errors.CannotCancelPaid), (State.PAYING, errors.CannotCancelInProgress),
-     (State.CANCELLED, errors.AlreadyCanceled), (State.FAILED, errors.AlreadyCanceled)],
+    [
+        (State.PAID, errors.CannotCancelPaid),
+        (State.PAYING, errors.CannotCancelInProgress),
+        (State.CANCELLED, errors.AlreadyCanceled),
+        (State.FAILED, errors.AlreadyCanceled),
+    ],
 )
 def test_cancel_rules(state, error):
     with pytest.raises(error):
@@ -113,7 +128,9 @@ def test_cancel_rules(state, error):
 
 def test_reservation_commit_returns_the_remainder():
     inv = an_invoice(payment_mode=PaymentMode.RESERVATION_REQUIRED, commit_timeout=60)
-    inv = machine.start_payment(machine.view(inv, ALICE, T0).invoice, ALICE, None, T0, POLICY).invoice
+    inv = machine.start_payment(
+        machine.view(inv, ALICE, T0).invoice, ALICE, None, T0, POLICY
+    ).invoice
     reserved = machine.reserve(inv, T0, POLICY)
     assert reserved.invoice.status is WireStatus.RESERVED and reserved.notify
     assert reserved.invoice.deadline_at == T0 + timedelta(seconds=60)
@@ -121,15 +138,20 @@ def test_reservation_commit_returns_the_remainder():
     assert d.invoice.state is State.PAID and d.invoice.total == Money.of("300", "SEK")
     (t,) = d.transfers
     got = {(e.account, e.amount) for e in t.entries}
-    assert got == {(HOLDS, Decimal("-500.00")), ("merchant:shop", Decimal("300.00")),
-                   ("customer:101", Decimal("200.00"))}
+    assert got == {
+        (HOLDS, Decimal("-500.00")),
+        ("merchant:shop", Decimal("300.00")),
+        ("customer:101", Decimal("200.00")),
+    }
     with pytest.raises(errors.RejectedAmount):
         machine.commit(reserved.invoice, Money.of("501", "SEK"), "E3", T0)
 
 
 def test_expired_reservation_is_released_and_reported_on_commit():
     inv = an_invoice(payment_mode=PaymentMode.RESERVATION_REQUIRED, commit_timeout=60)
-    inv = machine.start_payment(machine.view(inv, ALICE, T0).invoice, ALICE, None, T0, POLICY).invoice
+    inv = machine.start_payment(
+        machine.view(inv, ALICE, T0).invoice, ALICE, None, T0, POLICY
+    ).invoice
     reserved = machine.reserve(inv, T0, POLICY).invoice
     d = machine.deadline_passed(reserved, T0 + timedelta(seconds=61), POLICY, False)
     assert d.invoice.status is WireStatus.CANCELED and d.transfers[0].kind is TransferKind.RELEASE
@@ -145,7 +167,9 @@ def test_refunds_are_partial_and_capped():
     with pytest.raises(errors.RefundExceedsOriginal):
         machine.refund(second, Money.of("0.01", "SEK"), "R3", RESELLER, T0)
     with pytest.raises(errors.RefundNotAllowed):
-        machine.refund(inv, Money.of("1", "SEK"), "R4", replace(RESELLER, refunds_allowed=False), T0)
+        machine.refund(
+            inv, Money.of("1", "SEK"), "R4", replace(RESELLER, refunds_allowed=False), T0
+        )
 
 
 def test_stuck_payment_becomes_payable_again():

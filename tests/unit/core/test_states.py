@@ -44,8 +44,14 @@ def test_final_states_only_allow_refund_on_paid():
 
 @pytest.mark.parametrize(
     ("state", "event"),
-    [(S.PAID, E.MERCHANT_CANCEL), (S.PAYING, E.MERCHANT_CANCEL), (S.CANCELLED, E.CONFIRM_PIN),
-     (S.PAID_UNACKED, E.REFUND), (S.AWAITING_ACK, E.CONFIRM_PIN), (S.FAILED, E.DEBIT_OK)],
+    [
+        (S.PAID, E.MERCHANT_CANCEL),
+        (S.PAYING, E.MERCHANT_CANCEL),
+        (S.CANCELLED, E.CONFIRM_PIN),
+        (S.PAID_UNACKED, E.REFUND),
+        (S.AWAITING_ACK, E.CONFIRM_PIN),
+        (S.FAILED, E.DEBIT_OK),
+    ],
 )
 def test_missing_pairs_are_refused(state, event):
     with pytest.raises(InvalidTransition):
@@ -55,7 +61,13 @@ def test_missing_pairs_are_refused(state, event):
 def test_every_state_has_a_wire_status_from_the_wsdl():
     assert set(WIRE) == set(State)
     assert {w.value for w in WIRE.values()} == {
-        "ISSUED", "PAID", "PENDING_ISSUER_ACKNOWLEDGE", "CANCELED", "FAILED", "RESERVED"}
+        "ISSUED",
+        "PAID",
+        "PENDING_ISSUER_ACKNOWLEDGE",
+        "CANCELED",
+        "FAILED",
+        "RESERVED",
+    }
 
 
 def test_every_non_final_state_can_end():

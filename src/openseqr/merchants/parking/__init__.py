@@ -12,5 +12,13 @@ from .app import SERVICE_NAME, create_parking_app
 from .store import Ticket, TicketStore
 from .tariff import DURATIONS, ZONES, Duration, Zone
 
-__all__ = ["create_parking_app", "SERVICE_NAME", "Ticket", "TicketStore", "ZONES", "DURATIONS",
-           "Zone", "Duration"]
+__all__ = [
+    "create_parking_app",
+    "SERVICE_NAME",
+    "Ticket",
+    "TicketStore",
+    "ZONES",
+    "DURATIONS",
+    "Zone",
+    "Duration",
+]

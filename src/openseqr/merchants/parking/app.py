@@ -65,16 +65,22 @@ PACKAGE_DIR = Path(__file__).parent
 
 #: result code → (short title, what the customer should do)
 SESSION_MESSAGES: dict[type[SeqrError], tuple[str, str]] = {
-    SessionExpired: ("Session expired",
-                     "Your parking session has expired. Scan the parking sign again to start "
-                     "a new one."),
-    SessionCancelled: ("Session closed",
-                       "This parking session was closed. Scan the parking sign again to park."),
-    SessionInProgress: ("Almost there",
-                        "SEQR has not confirmed who you are yet. Please try again in a moment."),
-    InvalidSessionToken: ("Link not valid",
-                          "This page was not opened from a valid SEQR session. Scan the parking "
-                          "sign again."),
+    SessionExpired: (
+        "Session expired",
+        "Your parking session has expired. Scan the parking sign again to start a new one.",
+    ),
+    SessionCancelled: (
+        "Session closed",
+        "This parking session was closed. Scan the parking sign again to park.",
+    ),
+    SessionInProgress: (
+        "Almost there",
+        "SEQR has not confirmed who you are yet. Please try again in a moment.",
+    ),
+    InvalidSessionToken: (
+        "Link not valid",
+        "This page was not opened from a valid SEQR session. Scan the parking sign again.",
+    ),
 }
 
 
@@ -95,9 +101,13 @@ class Problem:
             if isinstance(exc, error):
                 return cls(f"session_{error.__name__}", title, text, int(code))
         log.warning("SEQR call failed: %s", exc)
-        return cls("unavailable", "Service unavailable",
-                   "We cannot reach the payment service right now. Please try again in a "
-                   "moment.", int(code) if code is not None else None, 503)
+        return cls(
+            "unavailable",
+            "Service unavailable",
+            "We cannot reach the payment service right now. Please try again in a moment.",
+            int(code) if code is not None else None,
+            503,
+        )
 
 
 def _local(dt: datetime | None) -> str:
@@ -138,30 +148,52 @@ def create_parking_app(
     zones = ZONES if zones is None else zones
     store = TicketStore(database_path)
     seqr: AsyncSeqrClient = client or AsyncSeqrClient(
-        seqr_url, terminal_id, password, client_id="openseqr parking 1.0")
-    env = Environment(loader=PackageLoader("openseqr.merchants.parking", "templates"),
-                      autoescape=select_autoescape(["html"]))
+        seqr_url, terminal_id, password, client_id="openseqr parking 1.0"
+    )
+    env = Environment(
+        loader=PackageLoader("openseqr.merchants.parking", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
     # The SEQR server's bridge lets the browser wallet catch our seqr:// triggers; it does
     # nothing in a native app or the headless wallet (docs/wallet-app.md).
     env.globals.update(bridge_url=seqr_url.rstrip("/") + "/app/static/seqr-bridge.js")
-    env.globals.update(wizard_cancel=WIZARD_CANCEL, service_name=SERVICE_NAME,
-                       format_amount=format_amount, local=_local)
+    env.globals.update(
+        wizard_cancel=WIZARD_CANCEL,
+        service_name=SERVICE_NAME,
+        format_amount=format_amount,
+        local=_local,
+    )
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
         html = env.get_template(name).render(root=root, **context)
         return HTMLResponse(html, status_code, headers={"Cache-Control": "no-store"})
 
-    def message(request: Request, title: str, text: str, *, code: int | None = None,
-                status_code: int = 200, retry: str | None = None) -> HTMLResponse:
-        return page(request, "message.html", status_code, title=title, text=text,
-                    result_code=code, retry=retry)
+    def message(
+        request: Request,
+        title: str,
+        text: str,
+        *,
+        code: int | None = None,
+        status_code: int = 200,
+        retry: str | None = None,
+    ) -> HTMLResponse:
+        return page(
+            request,
+            "message.html",
+            status_code,
+            title=title,
+            text=text,
+            result_code=code,
+            retry=retry,
+        )
 
     def problem_response(request: Request, p: Problem, as_json: bool = False) -> Response:
         if as_json:
-            return JSONResponse({"error": p.kind, "title": p.title, "message": p.text,
-                                 "resultCode": p.code}, p.status_code if p.status_code >= 400
-                                else 409)
+            return JSONResponse(
+                {"error": p.kind, "title": p.title, "message": p.text, "resultCode": p.code},
+                p.status_code if p.status_code >= 400 else 409,
+            )
         return message(request, p.title, p.text, code=p.code, status_code=p.status_code)
 
     # -- the ticket's life --------------------------------------------------------------------
@@ -183,8 +215,9 @@ def create_parking_app(
             if store.issue(ticket.id, status.ers_reference, via, paid_at):
                 log.info("ticket %s issued (%s)", ticket.id, via)
         elif status.status in (InvoiceStatus.FAILED, InvoiceStatus.CANCELED):
-            store.finish(ticket.id, "failed" if status.status is InvoiceStatus.FAILED
-                         else "canceled")
+            store.finish(
+                ticket.id, "failed" if status.status is InvoiceStatus.FAILED else "canceled"
+            )
         fresh = store.get(ticket.id) or ticket
         await send_receipt(fresh)
         return store.get(ticket.id) or fresh
@@ -206,13 +239,18 @@ def create_parking_app(
             return
         hinted = status.notification.query.get("ticket") if status.notification else None
         if hinted and hinted != ticket.id:
-            log.warning("notification for %s names ticket %s, invoice belongs to %s",
-                        status.reference, hinted, ticket.id)
+            log.warning(
+                "notification for %s names ticket %s, invoice belongs to %s",
+                status.reference,
+                hinted,
+                ticket.id,
+            )
         store.mark_notified(ticket.id)
         await apply_status(ticket, status, "notification")
 
-    receiver = NotificationReceiver(seqr, on_status=on_status, path="/seqr/notify",
-                                    secret=notify_secret)
+    receiver = NotificationReceiver(
+        seqr, on_status=on_status, path="/seqr/notify", secret=notify_secret
+    )
 
     # -- pages --------------------------------------------------------------------------------
     async def order(request: Request) -> Response:
@@ -221,8 +259,9 @@ def create_parking_app(
     async def session_and_zone(token: str) -> tuple[dict[str, str], Zone] | Problem:
         """ES-5: who is parking, and where (the QR parameter `zone`)."""
         if not token:
-            return Problem("no_session", "Open from SEQR",
-                           "Scan the parking sign with the SEQR app to start.")
+            return Problem(
+                "no_session", "Open from SEQR", "Scan the parking sign with the SEQR app to start."
+            )
         try:
             info = await seqr.get_client_session_info(token)
         except SeqrClientError as exc:
@@ -230,9 +269,13 @@ def create_parking_app(
         zone = zones.get(info.get("zone", ""))
         if zone is None:
             where = info.get("zone")
-            return Problem("unknown_zone", "Unknown zone",
-                           f"Zone {where} is not one of our parking zones." if where else
-                           "This parking sign does not name a zone.")
+            return Problem(
+                "unknown_zone",
+                "Unknown zone",
+                f"Zone {where} is not one of our parking zones."
+                if where
+                else "This parking sign does not name a zone.",
+            )
         return info, zone
 
     async def choose(request: Request) -> Response:
@@ -246,9 +289,15 @@ def create_parking_app(
         except ValueError:
             selected = DEFAULT_MINUTES
         options = [(d, zone.price(d.minutes)) for d in DURATIONS]
-        return page(request, "choose.html", token=token, zone=zone, options=options,
-                    selected=selected if duration(selected) else DEFAULT_MINUTES,
-                    currency=CURRENCY)
+        return page(
+            request,
+            "choose.html",
+            token=token,
+            zone=zone,
+            options=options,
+            selected=selected if duration(selected) else DEFAULT_MINUTES,
+            currency=CURRENCY,
+        )
 
     async def pay(request: Request) -> Response:
         form = await request.form()
@@ -261,8 +310,13 @@ def create_parking_app(
         if chosen is None:
             if as_json:
                 return JSONResponse({"error": "bad_duration", "message": "Choose a duration."}, 400)
-            return message(request, "Choose a duration", "Please choose how long to park.",
-                           status_code=400, retry=_choose_url(request, token))
+            return message(
+                request,
+                "Choose a duration",
+                "Please choose how long to park.",
+                status_code=400,
+                retry=_choose_url(request, token),
+            )
         found = await session_and_zone(token)
         if isinstance(found, Problem):
             return problem_response(request, found, as_json)
@@ -275,16 +329,29 @@ def create_parking_app(
             except SeqrClientError:
                 pass  # paid or paying meanwhile: the notification / success page handles it
         price = zone.price(chosen.minutes)
-        ticket = store.create(token=token, msisdn=info.get("msisdn"),
-                              subscriber_key=info.get("subscriberKey"), zone=zone.code,
-                              zone_name=zone.name, minutes=chosen.minutes, amount=f"{price:.2f}",
-                              currency=CURRENCY)
+        ticket = store.create(
+            token=token,
+            msisdn=info.get("msisdn"),
+            subscriber_key=info.get("subscriberKey"),
+            zone=zone.code,
+            zone_name=zone.name,
+            minutes=chosen.minutes,
+            amount=f"{price:.2f}",
+            currency=CURRENCY,
+        )
         title = f"Parking zone {zone.code}, {chosen.label}"
         try:
             sent = await seqr.send_invoice(
-                price, CURRENCY, title=title,
-                rows=[InvoiceRow(f"Parking zone {zone.code} ({zone.name}), {chosen.label}",
-                                 quantity=1, unit_price=price)],
+                price,
+                CURRENCY,
+                title=title,
+                rows=[
+                    InvoiceRow(
+                        f"Parking zone {zone.code} ({zone.name}), {chosen.label}",
+                        quantity=1,
+                        unit_price=price,
+                    )
+                ],
                 client_invoice_id=ticket.id,
                 notification_url=f"{notify_base}/seqr/notify?{urlencode({'ticket': ticket.id})}",
                 footer="Your ticket code is on this receipt.",
@@ -295,15 +362,29 @@ def create_parking_app(
         store.set_reference(ticket.id, sent.reference)
         trigger = deep_link(sent.reference, scheme=trigger_scheme)
         if as_json:
-            response: Response = JSONResponse({"trigger": trigger, "invoiceReference":
-                                               sent.reference, "ticket": ticket.id})
+            response: Response = JSONResponse(
+                {"trigger": trigger, "invoiceReference": sent.reference, "ticket": ticket.id}
+            )
         else:
-            response = page(request, "confirm.html", trigger=trigger, zone=zone, choice=chosen,
-                            price=price, ticket=ticket, back=_choose_url(request, token,
-                                                                         chosen.minutes))
-        response.set_cookie(COOKIE, ticket.secret, max_age=86400, httponly=True, samesite="lax",
-                            secure=public_url.startswith("https:"),
-                            path=request.scope.get("root_path", "") or "/")
+            response = page(
+                request,
+                "confirm.html",
+                trigger=trigger,
+                zone=zone,
+                choice=chosen,
+                price=price,
+                ticket=ticket,
+                back=_choose_url(request, token, chosen.minutes),
+            )
+        response.set_cookie(
+            COOKIE,
+            ticket.secret,
+            max_age=86400,
+            httponly=True,
+            samesite="lax",
+            secure=public_url.startswith("https:"),
+            path=request.scope.get("root_path", "") or "/",
+        )
         return response
 
     async def cookie_ticket(request: Request) -> Ticket | None:
@@ -324,8 +405,12 @@ def create_parking_app(
     async def ticket_view(request: Request) -> Response:
         ticket = _matching(store, request)
         if ticket is None:
-            return message(request, "Ticket not found",
-                           "We could not find this parking ticket.", status_code=404)
+            return message(
+                request,
+                "Ticket not found",
+                "We could not find this parking ticket.",
+                status_code=404,
+            )
         return await show_ticket(request, ticket, "success-page")
 
     async def ticket_json(request: Request) -> Response:
@@ -403,9 +488,15 @@ def _matching(store: TicketStore, request: Request) -> Ticket | None:
 
 def _ticket_json(t: Ticket) -> dict[str, Any]:
     return {
-        "ticket": t.id, "status": t.status, "zone": t.zone, "zone_name": t.zone_name,
-        "minutes": t.minutes, "amount": t.amount, "currency": t.currency,
-        "invoice_reference": t.invoice_reference, "code": t.code,
+        "ticket": t.id,
+        "status": t.status,
+        "zone": t.zone,
+        "zone_name": t.zone_name,
+        "minutes": t.minutes,
+        "amount": t.amount,
+        "currency": t.currency,
+        "invoice_reference": t.invoice_reference,
+        "code": t.code,
         "valid_from": t.valid_from.isoformat() if t.valid_from else None,
         "valid_until": t.valid_until.isoformat() if t.valid_until else None,
         "receipt": t.receipt_state,

@@ -118,13 +118,25 @@ class TicketStore:
     @staticmethod
     def _ticket(row: sqlite3.Row) -> Ticket:
         return Ticket(
-            id=row["id"], secret=row["secret"], token=row["token"], msisdn=row["msisdn"],
-            subscriber_key=row["subscriber_key"], zone=row["zone"], zone_name=row["zone_name"],
-            minutes=row["minutes"], amount=row["amount"], currency=row["currency"],
-            invoice_reference=row["invoice_reference"], status=row["status"], code=row["code"],
-            valid_from=_dt(row["valid_from"]), valid_until=_dt(row["valid_until"]),
-            ers_reference=row["ers_reference"], acknowledged_via=row["acknowledged_via"],
-            notified_at=_dt(row["notified_at"]), receipt_state=row["receipt_state"],
+            id=row["id"],
+            secret=row["secret"],
+            token=row["token"],
+            msisdn=row["msisdn"],
+            subscriber_key=row["subscriber_key"],
+            zone=row["zone"],
+            zone_name=row["zone_name"],
+            minutes=row["minutes"],
+            amount=row["amount"],
+            currency=row["currency"],
+            invoice_reference=row["invoice_reference"],
+            status=row["status"],
+            code=row["code"],
+            valid_from=_dt(row["valid_from"]),
+            valid_until=_dt(row["valid_until"]),
+            ers_reference=row["ers_reference"],
+            acknowledged_via=row["acknowledged_via"],
+            notified_at=_dt(row["notified_at"]),
+            receipt_state=row["receipt_state"],
             created_at=_dt(row["created_at"]) or _now(),
         )
 
@@ -141,12 +153,24 @@ class TicketStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM tickets WHERE token = ? AND status = 'pending' "
-                "AND invoice_reference IS NOT NULL", (token,)).fetchall()
+                "AND invoice_reference IS NOT NULL",
+                (token,),
+            ).fetchall()
         return [self._ticket(r) for r in rows]
 
     # -- writes -----------------------------------------------------------------------------
-    def create(self, *, token: str, msisdn: str | None, subscriber_key: str | None, zone: str,
-               zone_name: str, minutes: int, amount: str, currency: str) -> Ticket:
+    def create(
+        self,
+        *,
+        token: str,
+        msisdn: str | None,
+        subscriber_key: str | None,
+        zone: str,
+        zone_name: str,
+        minutes: int,
+        amount: str,
+        currency: str,
+    ) -> Ticket:
         ticket_id = "T" + secrets.token_hex(6).upper()
         now = _iso(_now())
         with self._lock:
@@ -154,8 +178,21 @@ class TicketStore:
                 "INSERT INTO tickets (id, secret, token, msisdn, subscriber_key, zone, zone_name,"
                 " minutes, amount, currency, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (ticket_id, secrets.token_urlsafe(24), token, msisdn, subscriber_key, zone,
-                 zone_name, minutes, amount, currency, now, now))
+                (
+                    ticket_id,
+                    secrets.token_urlsafe(24),
+                    token,
+                    msisdn,
+                    subscriber_key,
+                    zone,
+                    zone_name,
+                    minutes,
+                    amount,
+                    currency,
+                    now,
+                    now,
+                ),
+            )
         ticket = self.get(ticket_id)
         assert ticket is not None
         return ticket
@@ -165,11 +202,16 @@ class TicketStore:
             return self._db.execute(sql, args).rowcount == 1
 
     def set_reference(self, ticket_id: str, reference: str) -> None:
-        self._update("UPDATE tickets SET invoice_reference = ?, updated_at = ? WHERE id = ?",
-                     reference, _iso(_now()), ticket_id)
+        self._update(
+            "UPDATE tickets SET invoice_reference = ?, updated_at = ? WHERE id = ?",
+            reference,
+            _iso(_now()),
+            ticket_id,
+        )
 
-    def issue(self, ticket_id: str, ers_reference: str | None, via: str,
-              paid_at: datetime | None = None) -> bool:
+    def issue(
+        self, ticket_id: str, ers_reference: str | None, via: str, paid_at: datetime | None = None
+    ) -> bool:
         """pending → paid with a new ticket code; True only for the caller that issued it."""
         start = _now() if paid_at is None else paid_at.astimezone(UTC)
         ticket = self.get(ticket_id)
@@ -180,23 +222,42 @@ class TicketStore:
             "UPDATE tickets SET status = 'paid', code = ?, valid_from = ?, valid_until = ?,"
             " ers_reference = ?, acknowledged_via = ?, updated_at = ?"
             " WHERE id = ? AND status = 'pending'",
-            new_ticket_code(ticket.zone), _iso(start), _iso(until), ers_reference, via,
-            _iso(_now()), ticket_id)
+            new_ticket_code(ticket.zone),
+            _iso(start),
+            _iso(until),
+            ers_reference,
+            via,
+            _iso(_now()),
+            ticket_id,
+        )
 
     def finish(self, ticket_id: str, status: str) -> bool:
         """pending → failed | canceled."""
-        return self._update("UPDATE tickets SET status = ?, updated_at = ? "
-                            "WHERE id = ? AND status = 'pending'", status, _iso(_now()), ticket_id)
+        return self._update(
+            "UPDATE tickets SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+            status,
+            _iso(_now()),
+            ticket_id,
+        )
 
     def mark_notified(self, ticket_id: str) -> None:
-        self._update("UPDATE tickets SET notified_at = COALESCE(notified_at, ?) WHERE id = ?",
-                     _iso(_now()), ticket_id)
+        self._update(
+            "UPDATE tickets SET notified_at = COALESCE(notified_at, ?) WHERE id = ?",
+            _iso(_now()),
+            ticket_id,
+        )
 
     def claim_receipt(self, ticket_id: str) -> bool:
         """Exactly one caller gets to send the receipt (again after a failure)."""
-        return self._update("UPDATE tickets SET receipt_state = 'sending' WHERE id = ? AND "
-                            "status = 'paid' AND receipt_state IN ('none', 'failed')", ticket_id)
+        return self._update(
+            "UPDATE tickets SET receipt_state = 'sending' WHERE id = ? AND "
+            "status = 'paid' AND receipt_state IN ('none', 'failed')",
+            ticket_id,
+        )
 
     def receipt_done(self, ticket_id: str, ok: bool) -> None:
-        self._update("UPDATE tickets SET receipt_state = ? WHERE id = ?",
-                     "sent" if ok else "failed", ticket_id)
+        self._update(
+            "UPDATE tickets SET receipt_state = ? WHERE id = ?",
+            "sent" if ok else "failed",
+            ticket_id,
+        )

@@ -155,10 +155,17 @@ def create_pos_app(
     """
     public_url = public_url.rstrip("/")
     store = PosStore(database_path)
-    env = Environment(loader=PackageLoader("openseqr.merchants.pos", "templates"),
-                      autoescape=select_autoescape(["html"]))
-    env.globals.update(shop_name=SHOP_NAME, format_amount=format_amount, local=_local,
-                       Decimal=Decimal, currency=CURRENCY)
+    env = Environment(
+        loader=PackageLoader("openseqr.merchants.pos", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    env.globals.update(
+        shop_name=SHOP_NAME,
+        format_amount=format_amount,
+        local=_local,
+        Decimal=Decimal,
+        currency=CURRENCY,
+    )
     clients: dict[str, AsyncSeqrClient] = {}
     locks: dict[str, asyncio.Lock] = {}
 
@@ -168,19 +175,22 @@ def create_pos_app(
             raise NotRegistered()
         key = cfg["terminal_id"]
         if key not in clients:
-            clients[key] = AsyncSeqrClient(seqr_url, cfg["terminal_id"], cfg["password"],
-                                           client_id="openseqr pos 1.0")
+            clients[key] = AsyncSeqrClient(
+                seqr_url, cfg["terminal_id"], cfg["password"], client_id="openseqr pos 1.0"
+            )
         return clients[key]
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
         cfg = store.config()
-        html = env.get_template(name).render(root=root, cfg=cfg, registered="terminal_id" in cfg,
-                                             **context)
+        html = env.get_template(name).render(
+            root=root, cfg=cfg, registered="terminal_id" in cfg, **context
+        )
         return HTMLResponse(html, status_code, headers={"Cache-Control": "no-store"})
 
-    def message(request: Request, title: str, text: str, status_code: int = 200,
-                back: str = "/cashier") -> HTMLResponse:
+    def message(
+        request: Request, title: str, text: str, status_code: int = 200, back: str = "/cashier"
+    ) -> HTMLResponse:
         return page(request, "message.html", status_code, title=title, text=text, back=back)
 
     def go(request: Request, path: str) -> RedirectResponse:
@@ -239,22 +249,37 @@ def create_pos_app(
         return ("ask" if remaining <= 0 else "waiting"), remaining
 
     def payment_json(p: Payment, phase: str, remaining: float) -> dict[str, Any]:
-        return {"payment": p.id, "invoiceReference": p.invoice_reference, "status": p.status,
-                "phase": phase, "message": PHASE_TEXT[phase], "remaining": round(remaining, 1),
-                "cycle": p.cycles, "amount": f"{p.amount:.2f}", "currency": p.currency,
-                "ersReference": p.ers_reference, "receipt": p.receipt_state, "note": p.note}
+        return {
+            "payment": p.id,
+            "invoiceReference": p.invoice_reference,
+            "status": p.status,
+            "phase": phase,
+            "message": PHASE_TEXT[phase],
+            "remaining": round(remaining, 1),
+            "cycle": p.cycles,
+            "amount": f"{p.amount:.2f}",
+            "currency": p.currency,
+            "ersReference": p.ers_reference,
+            "receipt": p.receipt_state,
+            "note": p.note,
+        }
 
     # -- setup (P-1…P-3) -------------------------------------------------------------------
     async def index(request: Request) -> Response:
         return go(request, "/cashier" if "terminal_id" in store.config() else "/setup")
 
     async def setup(request: Request) -> Response:
-        return page(request, "setup.html", reseller_id=reseller_id, reseller_user=reseller_user,
-                    reseller_password=reseller_password or "",
-                    external_terminal_id=external_terminal_id, terminal_name=terminal_name,
-                    sticker=terminal_qr(store.config()["seqr_id"])
-                    if "seqr_id" in store.config() else None,
-                    error=request.query_params.get("error"))
+        return page(
+            request,
+            "setup.html",
+            reseller_id=reseller_id,
+            reseller_user=reseller_user,
+            reseller_password=reseller_password or "",
+            external_terminal_id=external_terminal_id,
+            terminal_name=terminal_name,
+            sticker=terminal_qr(store.config()["seqr_id"]) if "seqr_id" in store.config() else None,
+            error=request.query_params.get("error"),
+        )
 
     async def register(request: Request) -> Response:
         form = await request.form()
@@ -265,18 +290,33 @@ def create_pos_app(
         name = str(form.get("name") or terminal_name).strip()
         password = new_password()
         try:
-            async with AsyncResellerClient(seqr_url, rid, user, pw,
-                                           client_id="openseqr pos 1.0") as reseller:
+            async with AsyncResellerClient(
+                seqr_url, rid, user, pw, client_id="openseqr pos 1.0"
+            ) as reseller:
                 reg = await reseller.register_terminal(ext, name, password=password)
         except SeqrClientError as exc:
             log.warning("registerTerminal failed: %s", exc)
-            return page(request, "setup.html", 400, reseller_id=rid, reseller_user=user,
-                        reseller_password="", external_terminal_id=ext, terminal_name=name,
-                        sticker=None, error=f"Registration failed: {_describe(exc)}")
+            return page(
+                request,
+                "setup.html",
+                400,
+                reseller_id=rid,
+                reseller_user=user,
+                reseller_password="",
+                external_terminal_id=ext,
+                terminal_name=name,
+                sticker=None,
+                error=f"Registration failed: {_describe(exc)}",
+            )
         store.clear_registration()
-        store.set_config(terminal_id=reg.terminal_id, password=reg.password,
-                         external_terminal_id=ext, name=name, reseller_id=rid,
-                         registered_at=now().isoformat())
+        store.set_config(
+            terminal_id=reg.terminal_id,
+            password=reg.password,
+            external_terminal_id=ext,
+            name=name,
+            reseller_id=rid,
+            registered_at=now().isoformat(),
+        )
         return go(request, "/setup")
 
     async def assign(request: Request) -> Response:
@@ -288,12 +328,18 @@ def create_pos_app(
             return not_registered(request)
         except SeqrClientError as exc:
             cfg = store.config()
-            return page(request, "setup.html", 400, reseller_id=cfg.get("reseller_id",
-                                                                         reseller_id),
-                        reseller_user=reseller_user, reseller_password="",
-                        external_terminal_id=cfg.get("external_terminal_id", ""),
-                        terminal_name=cfg.get("name", ""), sticker=None,
-                        error=f"The SEQR ID was refused: {_describe(exc)}")
+            return page(
+                request,
+                "setup.html",
+                400,
+                reseller_id=cfg.get("reseller_id", reseller_id),
+                reseller_user=reseller_user,
+                reseller_password="",
+                external_terminal_id=cfg.get("external_terminal_id", ""),
+                terminal_name=cfg.get("name", ""),
+                sticker=None,
+                error=f"The SEQR ID was refused: {_describe(exc)}",
+            )
         store.set_config(seqr_id=seqr_id)
         return go(request, "/setup")
 
@@ -328,8 +374,12 @@ def create_pos_app(
     async def cashier(request: Request) -> Response:
         if "terminal_id" not in store.config():
             return not_registered(request)
-        return page(request, "cashier.html", recent=store.recent(10),
-                    error=request.query_params.get("error"))
+        return page(
+            request,
+            "cashier.html",
+            recent=store.recent(10),
+            error=request.query_params.get("error"),
+        )
 
     async def new_invoice(request: Request) -> Response:
         form = await request.form()
@@ -345,10 +395,19 @@ def create_pos_app(
             except ValueError:
                 qty = 0
             if not desc or price is None or price <= 0 or qty <= 0:
-                return _bad(request, wants_json, f"Row {i}: give a description, a quantity "
-                            "and a price above 0.")
-            items.append({"description": desc, "quantity": qty, "unit_price": f"{price:.2f}",
-                          "total": f"{price * qty:.2f}"})
+                return _bad(
+                    request,
+                    wants_json,
+                    f"Row {i}: give a description, a quantity and a price above 0.",
+                )
+            items.append(
+                {
+                    "description": desc,
+                    "quantity": qty,
+                    "unit_price": f"{price:.2f}",
+                    "total": f"{price * qty:.2f}",
+                }
+            )
         if not items:
             return _bad(request, wants_json, "Enter at least one article.")
         total = sum((Decimal(i["total"]) for i in items), Decimal("0.00"))
@@ -361,10 +420,22 @@ def create_pos_app(
         p = store.create(total, CURRENCY, cashier_id, items)
         try:
             sent = await client.send_invoice(
-                total, CURRENCY, title=SHOP_NAME, cashier_id=cashier_id, client_invoice_id=p.id,
-                rows=[InvoiceRow(i["description"], quantity=i["quantity"],
-                                 unit_price=Decimal(i["unit_price"])) for i in items],
-                footer="Thank you for your visit!", issue_date=now())
+                total,
+                CURRENCY,
+                title=SHOP_NAME,
+                cashier_id=cashier_id,
+                client_invoice_id=p.id,
+                rows=[
+                    InvoiceRow(
+                        i["description"],
+                        quantity=i["quantity"],
+                        unit_price=Decimal(i["unit_price"]),
+                    )
+                    for i in items
+                ],
+                footer="Thank you for your visit!",
+                issue_date=now(),
+            )
         except SeqrClientError as exc:
             store.delete(p.id)
             return _bad(request, wants_json, f"SEQR refused the invoice: {_describe(exc)}", 502)
@@ -398,9 +469,16 @@ def create_pos_app(
         if not p.is_awaiting:
             return go(request, f"/payments/{p.id}")
         phase, remaining = phase_of(p)
-        return page(request, "await.html", p=p, phase=phase, remaining=remaining,
-                    text=PHASE_TEXT[phase], cycle_seconds=cycle_seconds,
-                    poll_ms=poll_interval_ms)
+        return page(
+            request,
+            "await.html",
+            p=p,
+            phase=phase,
+            remaining=remaining,
+            text=PHASE_TEXT[phase],
+            cycle_seconds=cycle_seconds,
+            poll_ms=poll_interval_ms,
+        )
 
     async def status_api(request: Request) -> Response:
         p = find(request)
@@ -453,8 +531,13 @@ def create_pos_app(
             except NotRegistered:
                 pass
             p = store.get(p.id) or p
-        return page(request, "payment.html", p=p, refunds=store.refunds(p.id),
-                    error=request.query_params.get("error"))
+        return page(
+            request,
+            "payment.html",
+            p=p,
+            refunds=store.refunds(p.id),
+            error=request.query_params.get("error"),
+        )
 
     async def refund(request: Request) -> Response:
         p = find(request)
@@ -463,19 +546,40 @@ def create_pos_app(
         form = await request.form()
         amount = _money(form.get("amount", "")) if form.get("amount") else p.refundable
         cashier_id = str(form.get("cashier_id", "")).strip() or p.cashier_id
-        if not p.is_paid or not p.ers_reference or amount is None or amount <= 0 \
-                or amount > p.refundable:
-            return page(request, "payment.html", 400, p=p, refunds=store.refunds(p.id),
-                        error=f"Refund between 0.01 and {p.refundable:.2f} kr.")
+        if (
+            not p.is_paid
+            or not p.ers_reference
+            or amount is None
+            or amount <= 0
+            or amount > p.refundable
+        ):
+            return page(
+                request,
+                "payment.html",
+                400,
+                p=p,
+                refunds=store.refunds(p.id),
+                error=f"Refund between 0.01 and {p.refundable:.2f} kr.",
+            )
         try:
-            ref = await terminal().refund_payment(p.ers_reference, amount, CURRENCY,
-                                                  title=f"Refund {SHOP_NAME}",
-                                                  cashier_id=cashier_id)
+            ref = await terminal().refund_payment(
+                p.ers_reference,
+                amount,
+                CURRENCY,
+                title=f"Refund {SHOP_NAME}",
+                cashier_id=cashier_id,
+            )
         except NotRegistered:
             return not_registered(request)
         except SeqrClientError as exc:
-            return page(request, "payment.html", 502, p=p, refunds=store.refunds(p.id),
-                        error=f"Refund refused: {_describe(exc)}")
+            return page(
+                request,
+                "payment.html",
+                502,
+                p=p,
+                refunds=store.refunds(p.id),
+                error=f"Refund refused: {_describe(exc)}",
+            )
         store.add_refund(p.id, ref, amount, cashier_id)
         return go(request, f"/payments/{p.id}")
 
@@ -483,11 +587,19 @@ def create_pos_app(
     async def reconcile_view(request: Request) -> Response:
         if "terminal_id" not in store.config():
             return not_registered(request)
-        return page(request, "reconcile.html", periods=store.periods(10), period=None,
-                    summary=None, details=None, error=request.query_params.get("error"))
+        return page(
+            request,
+            "reconcile.html",
+            periods=store.periods(10),
+            period=None,
+            summary=None,
+            details=None,
+            error=request.query_params.get("error"),
+        )
 
-    async def run_report(client: AsyncSeqrClient, report: str, period_id: str,
-                         terminal_id: str) -> str:
+    async def run_report(
+        client: AsyncSeqrClient, report: str, period_id: str, terminal_id: str
+    ) -> str:
         for attempt in range(5):
             try:
                 return (await client.execute_report(report, period_id, terminal_id)).text
@@ -508,24 +620,39 @@ def create_pos_app(
             summary = await run_report(client, SUMMARY_REPORT, period_id, terminal_id)
             details = await run_report(client, DETAILS_REPORT, period_id, terminal_id)
         except SeqrClientError as exc:
-            return page(request, "reconcile.html", 502, periods=store.periods(10), period=None,
-                        summary=None, details=None, error=f"Reconciliation failed: "
-                        f"{_describe(exc)}")
+            return page(
+                request,
+                "reconcile.html",
+                502,
+                periods=store.periods(10),
+                period=None,
+                summary=None,
+                details=None,
+                error=f"Reconciliation failed: {_describe(exc)}",
+            )
         store.add_period(period_id, summary, details)
         return go(request, f"/reconcile/{period_id}")
 
     async def period_view(request: Request) -> Response:
         period = store.period(request.path_params["period_id"])
         if period is None:
-            return message(request, "Unknown period", "There is no such period.", 404,
-                           back="/reconcile")
-        return page(request, "reconcile.html", periods=store.periods(10), period=period,
-                    summary=parse_report(period.summary_xml),
-                    details=parse_report(period.details_xml), error=None)
+            return message(
+                request, "Unknown period", "There is no such period.", 404, back="/reconcile"
+            )
+        return page(
+            request,
+            "reconcile.html",
+            periods=store.periods(10),
+            period=period,
+            summary=parse_report(period.summary_xml),
+            details=parse_report(period.details_xml),
+            error=None,
+        )
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "service": "pos",
-                             "registered": "terminal_id" in store.config()})
+        return JSONResponse(
+            {"status": "ok", "service": "pos", "registered": "terminal_id" in store.config()}
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -18,37 +18,97 @@ def pos() -> None:
 
 
 @pos.command(name="serve")
-@click.option("--seqr-url", envvar="POS_SEQR_URL", required=True,
-              help="the SEQR server's base URL (env POS_SEQR_URL)")
-@click.option("--reseller", "reseller_id", envvar="POS_RESELLER", required=True,
-              help="reseller id, pre-filled on the setup page (env POS_RESELLER)")
-@click.option("--reseller-user", envvar="POS_RESELLER_USER", required=True,
-              help="reseller user id (env POS_RESELLER_USER)")
-@click.option("--reseller-password", envvar="POS_RESELLER_PASSWORD", default=None,
-              help="pre-fill the reseller password on the setup page (sandbox/demo only)")
+@click.option(
+    "--seqr-url",
+    envvar="POS_SEQR_URL",
+    required=True,
+    help="the SEQR server's base URL (env POS_SEQR_URL)",
+)
+@click.option(
+    "--reseller",
+    "reseller_id",
+    envvar="POS_RESELLER",
+    required=True,
+    help="reseller id, pre-filled on the setup page (env POS_RESELLER)",
+)
+@click.option(
+    "--reseller-user",
+    envvar="POS_RESELLER_USER",
+    required=True,
+    help="reseller user id (env POS_RESELLER_USER)",
+)
+@click.option(
+    "--reseller-password",
+    envvar="POS_RESELLER_PASSWORD",
+    default=None,
+    help="pre-fill the reseller password on the setup page (sandbox/demo only)",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8083, show_default=True, type=int)
-@click.option("--public-url", default=None, help="how the till is reached (default http://HOST:PORT)")
-@click.option("--database", "database_path", default="data/pos/pos.sqlite3", show_default=True,
-              type=click.Path(), help="the till's database (SQLite file)")
-@click.option("--cycle-seconds", default=30.0, show_default=True, type=float,
-              help="how long 'Await customer' polls before asking 'try again?' (spec 4.4)")
-@click.option("--till", "external_terminal_id", default="Café Kronan/Till 1", show_default=True,
-              help="externalTerminalId for registerTerminal")
-@click.option("--name", "terminal_name", default="Café Kronan, till 1", show_default=True,
-              help="the name shown on the customer's phone")
-def serve(seqr_url: str, reseller_id: str, reseller_user: str, reseller_password: str | None,
-          host: str, port: int, public_url: str | None, database_path: str,
-          cycle_seconds: float, external_terminal_id: str, terminal_name: str) -> None:
+@click.option(
+    "--public-url", default=None, help="how the till is reached (default http://HOST:PORT)"
+)
+@click.option(
+    "--database",
+    "database_path",
+    default="data/pos/pos.sqlite3",
+    show_default=True,
+    type=click.Path(),
+    help="the till's database (SQLite file)",
+)
+@click.option(
+    "--cycle-seconds",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="how long 'Await customer' polls before asking 'try again?' (spec 4.4)",
+)
+@click.option(
+    "--till",
+    "external_terminal_id",
+    default="Café Kronan/Till 1",
+    show_default=True,
+    help="externalTerminalId for registerTerminal",
+)
+@click.option(
+    "--name",
+    "terminal_name",
+    default="Café Kronan, till 1",
+    show_default=True,
+    help="the name shown on the customer's phone",
+)
+def serve(
+    seqr_url: str,
+    reseller_id: str,
+    reseller_user: str,
+    reseller_password: str | None,
+    host: str,
+    port: int,
+    public_url: str | None,
+    database_path: str,
+    cycle_seconds: float,
+    external_terminal_id: str,
+    terminal_name: str,
+) -> None:
     """Serve the till: setup, cashier, await customer, receipts, refunds, reconciliation."""
     import uvicorn
 
     from .app import create_pos_app
 
     public = (public_url or f"http://{host}:{port}").rstrip("/")
-    app = create_pos_app(seqr_url, reseller_id, reseller_user, reseller_password, public,
-                         database_path=database_path, cycle_seconds=cycle_seconds,
-                         external_terminal_id=external_terminal_id, terminal_name=terminal_name)
-    click.echo(f"point of sale on {public}/ (SEQR server {seqr_url}, reseller {reseller_id}); "
-               f"first open {public}/setup")
+    app = create_pos_app(
+        seqr_url,
+        reseller_id,
+        reseller_user,
+        reseller_password,
+        public,
+        database_path=database_path,
+        cycle_seconds=cycle_seconds,
+        external_terminal_id=external_terminal_id,
+        terminal_name=terminal_name,
+    )
+    click.echo(
+        f"point of sale on {public}/ (SEQR server {seqr_url}, reseller {reseller_id}); "
+        f"first open {public}/setup"
+    )
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")

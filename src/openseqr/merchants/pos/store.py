@@ -154,8 +154,11 @@ class PosStore:
                 if value is None:
                     self._db.execute("DELETE FROM config WHERE key = ?", (key,))
                 else:
-                    self._db.execute("INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT"
-                                     "(key) DO UPDATE SET value = excluded.value", (key, value))
+                    self._db.execute(
+                        "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT"
+                        "(key) DO UPDATE SET value = excluded.value",
+                        (key, value),
+                    )
 
     def clear_registration(self) -> None:
         with self._lock:
@@ -165,12 +168,22 @@ class PosStore:
     @staticmethod
     def _payment(r: sqlite3.Row) -> Payment:
         return Payment(
-            id=r["id"], invoice_reference=r["invoice_reference"], amount=Decimal(r["amount"]),
-            currency=r["currency"], cashier_id=r["cashier_id"], items=json.loads(r["items"]),
-            status=r["status"], note=r["note"], version=r["version"],
-            ers_reference=r["ers_reference"], receipt_state=r["receipt_state"],
-            refunded=Decimal(r["refunded"]), cycle_started_at=_dt(r["cycle_started_at"]) or now(),
-            cycles=r["cycles"], paid_at=_dt(r["paid_at"]), created_at=_dt(r["created_at"]) or now(),
+            id=r["id"],
+            invoice_reference=r["invoice_reference"],
+            amount=Decimal(r["amount"]),
+            currency=r["currency"],
+            cashier_id=r["cashier_id"],
+            items=json.loads(r["items"]),
+            status=r["status"],
+            note=r["note"],
+            version=r["version"],
+            ers_reference=r["ers_reference"],
+            receipt_state=r["receipt_state"],
+            refunded=Decimal(r["refunded"]),
+            cycle_started_at=_dt(r["cycle_started_at"]) or now(),
+            cycles=r["cycles"],
+            paid_at=_dt(r["paid_at"]),
+            created_at=_dt(r["created_at"]) or now(),
         )
 
     def get(self, payment_id: str) -> Payment | None:
@@ -178,21 +191,40 @@ class PosStore:
         return self._payment(rows[0]) if rows else None
 
     def awaiting(self) -> list[Payment]:
-        return [self._payment(r) for r in self._rows(
-            "SELECT * FROM payments WHERE status = 'awaiting' AND invoice_reference IS NOT NULL")]
+        return [
+            self._payment(r)
+            for r in self._rows(
+                "SELECT * FROM payments WHERE status = 'awaiting' AND invoice_reference IS NOT NULL"
+            )
+        ]
 
     def recent(self, limit: int = 10) -> list[Payment]:
-        return [self._payment(r) for r in self._rows(
-            "SELECT * FROM payments WHERE invoice_reference IS NOT NULL "
-            "ORDER BY created_at DESC LIMIT ?", limit)]
+        return [
+            self._payment(r)
+            for r in self._rows(
+                "SELECT * FROM payments WHERE invoice_reference IS NOT NULL "
+                "ORDER BY created_at DESC LIMIT ?",
+                limit,
+            )
+        ]
 
-    def create(self, amount: Decimal, currency: str, cashier_id: str | None,
-               items: list[dict[str, Any]]) -> Payment:
+    def create(
+        self, amount: Decimal, currency: str, cashier_id: str | None, items: list[dict[str, Any]]
+    ) -> Payment:
         pid = "S" + secrets.token_hex(5).upper()
         ts = now().isoformat()
-        self._exec("INSERT INTO payments (id, amount, currency, cashier_id, items, "
-                   "cycle_started_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   pid, f"{amount:.2f}", currency, cashier_id, json.dumps(items), ts, ts, ts)
+        self._exec(
+            "INSERT INTO payments (id, amount, currency, cashier_id, items, "
+            "cycle_started_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            pid,
+            f"{amount:.2f}",
+            currency,
+            cashier_id,
+            json.dumps(items),
+            ts,
+            ts,
+            ts,
+        )
         p = self.get(pid)
         assert p is not None
         return p
@@ -202,83 +234,147 @@ class PosStore:
 
     def set_reference(self, payment_id: str, reference: str) -> None:
         ts = now().isoformat()
-        self._exec("UPDATE payments SET invoice_reference = ?, cycle_started_at = ?, "
-                   "updated_at = ? WHERE id = ?", reference, ts, ts, payment_id)
+        self._exec(
+            "UPDATE payments SET invoice_reference = ?, cycle_started_at = ?, "
+            "updated_at = ? WHERE id = ?",
+            reference,
+            ts,
+            ts,
+            payment_id,
+        )
 
     def set_version(self, payment_id: str, version: int) -> None:
-        self._exec("UPDATE payments SET version = MAX(version, ?) WHERE id = ?", version,
-                   payment_id)
+        self._exec(
+            "UPDATE payments SET version = MAX(version, ?) WHERE id = ?", version, payment_id
+        )
 
     def new_cycle(self, payment_id: str) -> bool:
         ts = now().isoformat()
-        return self._exec("UPDATE payments SET cycle_started_at = ?, cycles = cycles + 1, "
-                          "updated_at = ? WHERE id = ? AND status = 'awaiting'", ts, ts,
-                          payment_id).rowcount == 1
+        return (
+            self._exec(
+                "UPDATE payments SET cycle_started_at = ?, cycles = cycles + 1, "
+                "updated_at = ? WHERE id = ? AND status = 'awaiting'",
+                ts,
+                ts,
+                payment_id,
+            ).rowcount
+            == 1
+        )
 
-    def mark_paid(self, payment_id: str, ers_reference: str | None,
-                  paid_at: datetime | None) -> bool:
-        return self._exec(
-            "UPDATE payments SET status = 'paid', ers_reference = ?, paid_at = ?, updated_at = ? "
-            "WHERE id = ? AND status = 'awaiting'", ers_reference,
-            (paid_at or now()).isoformat(), now().isoformat(), payment_id).rowcount == 1
+    def mark_paid(
+        self, payment_id: str, ers_reference: str | None, paid_at: datetime | None
+    ) -> bool:
+        return (
+            self._exec(
+                "UPDATE payments SET status = 'paid', ers_reference = ?, paid_at = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'awaiting'",
+                ers_reference,
+                (paid_at or now()).isoformat(),
+                now().isoformat(),
+                payment_id,
+            ).rowcount
+            == 1
+        )
 
     def finish(self, payment_id: str, status: str, note: str | None = None) -> bool:
-        return self._exec("UPDATE payments SET status = ?, note = COALESCE(?, note), "
-                          "updated_at = ? WHERE id = ? AND status = 'awaiting'", status, note,
-                          now().isoformat(), payment_id).rowcount == 1
+        return (
+            self._exec(
+                "UPDATE payments SET status = ?, note = COALESCE(?, note), "
+                "updated_at = ? WHERE id = ? AND status = 'awaiting'",
+                status,
+                note,
+                now().isoformat(),
+                payment_id,
+            ).rowcount
+            == 1
+        )
 
     def claim_receipt(self, payment_id: str) -> bool:
-        return self._exec("UPDATE payments SET receipt_state = 'sending' WHERE id = ? AND "
-                          "status = 'paid' AND receipt_state IN ('none', 'failed')",
-                          payment_id).rowcount == 1
+        return (
+            self._exec(
+                "UPDATE payments SET receipt_state = 'sending' WHERE id = ? AND "
+                "status = 'paid' AND receipt_state IN ('none', 'failed')",
+                payment_id,
+            ).rowcount
+            == 1
+        )
 
     def receipt_done(self, payment_id: str, ok: bool) -> None:
-        self._exec("UPDATE payments SET receipt_state = ? WHERE id = ?",
-                   "sent" if ok else "failed", payment_id)
+        self._exec(
+            "UPDATE payments SET receipt_state = ? WHERE id = ?",
+            "sent" if ok else "failed",
+            payment_id,
+        )
 
     # -- refunds ----------------------------------------------------------------------------
-    def add_refund(self, payment_id: str, refund_reference: str, amount: Decimal,
-                   cashier_id: str | None) -> None:
+    def add_refund(
+        self, payment_id: str, refund_reference: str, amount: Decimal, cashier_id: str | None
+    ) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute(
                     "INSERT INTO refunds (id, payment_id, refund_reference, amount, cashier_id, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    ("F" + secrets.token_hex(5).upper(), payment_id, refund_reference,
-                     f"{amount:.2f}", cashier_id, now().isoformat()))
-                row = self._db.execute("SELECT refunded FROM payments WHERE id = ?",
-                                       (payment_id,)).fetchone()
+                    (
+                        "F" + secrets.token_hex(5).upper(),
+                        payment_id,
+                        refund_reference,
+                        f"{amount:.2f}",
+                        cashier_id,
+                        now().isoformat(),
+                    ),
+                )
+                row = self._db.execute(
+                    "SELECT refunded FROM payments WHERE id = ?", (payment_id,)
+                ).fetchone()
                 total = Decimal(row["refunded"]) + amount
-                self._db.execute("UPDATE payments SET refunded = ?, updated_at = ? WHERE id = ?",
-                                 (f"{total:.2f}", now().isoformat(), payment_id))
+                self._db.execute(
+                    "UPDATE payments SET refunded = ?, updated_at = ? WHERE id = ?",
+                    (f"{total:.2f}", now().isoformat(), payment_id),
+                )
                 self._db.execute("COMMIT")
             except Exception:
                 self._db.execute("ROLLBACK")
                 raise
 
     def refunds(self, payment_id: str) -> list[Refund]:
-        return [Refund(r["id"], r["payment_id"], r["refund_reference"], Decimal(r["amount"]),
-                       r["cashier_id"], _dt(r["created_at"]) or now())
-                for r in self._rows("SELECT * FROM refunds WHERE payment_id = ? "
-                                    "ORDER BY created_at", payment_id)]
+        return [
+            Refund(
+                r["id"],
+                r["payment_id"],
+                r["refund_reference"],
+                Decimal(r["amount"]),
+                r["cashier_id"],
+                _dt(r["created_at"]) or now(),
+            )
+            for r in self._rows(
+                "SELECT * FROM refunds WHERE payment_id = ? ORDER BY created_at", payment_id
+            )
+        ]
 
     # -- periods ----------------------------------------------------------------------------
     def add_period(self, period_id: str, summary_xml: str | None, details_xml: str | None) -> None:
-        self._exec("INSERT OR REPLACE INTO periods (period_id, closed_at, summary_xml, "
-                   "details_xml) VALUES (?, ?, ?, ?)", period_id, now().isoformat(),
-                   summary_xml, details_xml)
+        self._exec(
+            "INSERT OR REPLACE INTO periods (period_id, closed_at, summary_xml, "
+            "details_xml) VALUES (?, ?, ?, ?)",
+            period_id,
+            now().isoformat(),
+            summary_xml,
+            details_xml,
+        )
 
     def period(self, period_id: str) -> Period | None:
         rows = self._rows("SELECT * FROM periods WHERE period_id = ?", period_id)
         if not rows:
             return None
         r = rows[0]
-        return Period(r["period_id"], _dt(r["closed_at"]) or now(), r["summary_xml"],
-                      r["details_xml"])
+        return Period(
+            r["period_id"], _dt(r["closed_at"]) or now(), r["summary_xml"], r["details_xml"]
+        )
 
     def periods(self, limit: int = 10) -> list[Period]:
-        return [Period(r["period_id"], _dt(r["closed_at"]) or now(), r["summary_xml"],
-                       r["details_xml"])
-                for r in self._rows("SELECT * FROM periods ORDER BY closed_at DESC LIMIT ?",
-                                    limit)]
+        return [
+            Period(r["period_id"], _dt(r["closed_at"]) or now(), r["summary_xml"], r["details_xml"])
+            for r in self._rows("SELECT * FROM periods ORDER BY closed_at DESC LIMIT ?", limit)
+        ]

@@ -12,5 +12,14 @@ from .app import SHOP_NAME, create_webshop_app, platform_of
 from .catalogue import CATALOGUE, CURRENCY, Product, format_amount
 from .store import Order, OrderStore
 
-__all__ = ["create_webshop_app", "platform_of", "SHOP_NAME", "CATALOGUE", "CURRENCY", "Product",
-           "format_amount", "Order", "OrderStore"]
+__all__ = [
+    "create_webshop_app",
+    "platform_of",
+    "SHOP_NAME",
+    "CATALOGUE",
+    "CURRENCY",
+    "Product",
+    "format_amount",
+    "Order",
+    "OrderStore",
+]

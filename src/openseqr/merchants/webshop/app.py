@@ -109,8 +109,11 @@ class CartCookie:
             return {}
         if not isinstance(data, dict):
             return {}
-        return {k: int(v) for k, v in data.items()
-                if k in CATALOGUE and isinstance(v, int) and 0 < v <= MAX_QUANTITY}
+        return {
+            k: int(v)
+            for k, v in data.items()
+            if k in CATALOGUE and isinstance(v, int) and 0 < v <= MAX_QUANTITY
+        }
 
 
 def cart_lines(cart: dict[str, int]) -> tuple[list[dict[str, Any]], Decimal]:
@@ -120,9 +123,17 @@ def cart_lines(cart: dict[str, int]) -> tuple[list[dict[str, Any]], Decimal]:
         p: Product = CATALOGUE[sku]
         line_total = p.price * qty
         total += line_total
-        lines.append({"sku": sku, "name": p.name, "detail": p.detail, "quantity": qty,
-                      "unit_price": f"{p.price:.2f}", "total": f"{line_total:.2f}",
-                      "tax_rate": p.tax_rate})
+        lines.append(
+            {
+                "sku": sku,
+                "name": p.name,
+                "detail": p.detail,
+                "quantity": qty,
+                "unit_price": f"{p.price:.2f}",
+                "total": f"{line_total:.2f}",
+                "tax_rate": p.tax_rate,
+            }
+        )
     return lines, total
 
 
@@ -158,18 +169,26 @@ def create_webshop_app(
     store = OrderStore(database_path)
     secret = cookie_secret.encode() if isinstance(cookie_secret, str) else cookie_secret
     carts = CartCookie(secret or secrets.token_bytes(32))
-    seqr: Any = client or AsyncSeqrClient(seqr_url, terminal_id, password,
-                                          client_id="openseqr webshop 1.0")
-    env = Environment(loader=PackageLoader("openseqr.merchants.webshop", "templates"),
-                      autoescape=select_autoescape(["html"]))
-    env.globals.update(shop_name=SHOP_NAME, format_amount=format_amount, local=_local,
-                       catalogue=CATALOGUE, currency=CURRENCY, Decimal=Decimal)
+    seqr: Any = client or AsyncSeqrClient(
+        seqr_url, terminal_id, password, client_id="openseqr webshop 1.0"
+    )
+    env = Environment(
+        loader=PackageLoader("openseqr.merchants.webshop", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    env.globals.update(
+        shop_name=SHOP_NAME,
+        format_amount=format_amount,
+        local=_local,
+        catalogue=CATALOGUE,
+        currency=CURRENCY,
+        Decimal=Decimal,
+    )
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
         cart = carts.load(request.cookies.get(CART_COOKIE))
-        html = env.get_template(name).render(root=root, cart_count=sum(cart.values()),
-                                             **context)
+        html = env.get_template(name).render(root=root, cart_count=sum(cart.values()), **context)
         return HTMLResponse(html, status_code, headers={"Cache-Control": "no-store"})
 
     def message(request: Request, title: str, text: str, status_code: int = 200) -> HTMLResponse:
@@ -178,9 +197,15 @@ def create_webshop_app(
     def with_cart(response: Response, request: Request, cart: dict[str, int]) -> Response:
         path = request.scope.get("root_path", "") or "/"
         if cart:
-            response.set_cookie(CART_COOKIE, carts.dump(cart), max_age=7 * 86400, httponly=True,
-                                samesite="lax", path=path,
-                                secure=public_url.startswith("https:"))
+            response.set_cookie(
+                CART_COOKIE,
+                carts.dump(cart),
+                max_age=7 * 86400,
+                httponly=True,
+                samesite="lax",
+                path=path,
+                secure=public_url.startswith("https:"),
+            )
         else:
             response.delete_cookie(CART_COOKIE, path=path)
         return response
@@ -193,12 +218,11 @@ def create_webshop_app(
         if status.status is InvoiceStatus.PAID:
             paid_at = status.receipt.payment_date if status.receipt else None
             if store.mark_paid(order.id, status.ers_reference, via, paid_at):
-                log.info("order %s paid (%s), ersReference %s", order.id, via,
-                         status.ers_reference)
-        elif status.status in (InvoiceStatus.CANCELED, InvoiceStatus.FAILED,
-                               InvoiceStatus.EXPIRED):
-            store.finish(order.id, "failed" if status.status is InvoiceStatus.FAILED
-                         else "canceled")
+                log.info("order %s paid (%s), ersReference %s", order.id, via, status.ers_reference)
+        elif status.status in (InvoiceStatus.CANCELED, InvoiceStatus.FAILED, InvoiceStatus.EXPIRED):
+            store.finish(
+                order.id, "failed" if status.status is InvoiceStatus.FAILED else "canceled"
+            )
         return store.get(order.id) or order
 
     async def on_status(status: PaymentStatus, client_invoice_id: str | None) -> None:
@@ -209,8 +233,12 @@ def create_webshop_app(
         if status.notification is not None:
             hinted = status.notification.query.get("order")
             if hinted and hinted != order.id:
-                log.warning("notification for %s names order %s, invoice belongs to %s",
-                            status.reference, hinted, order.id)
+                log.warning(
+                    "notification for %s names order %s, invoice belongs to %s",
+                    status.reference,
+                    hinted,
+                    order.id,
+                )
             store.mark_notified(order.id)
             await apply_status(order, status, "notification")
         else:
@@ -225,8 +253,11 @@ def create_webshop_app(
             if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
                 reference = Request(scope).query_params.get("invoiceReference", "").strip()
                 if reference and store.by_reference(reference) is None:
-                    response = JSONResponse({"error": "unknown invoice"}, 404, headers={
-                        "Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"})
+                    response = JSONResponse(
+                        {"error": "unknown invoice"},
+                        404,
+                        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"},
+                    )
                     await response(scope, receive, send)
                     return
             await receiver(scope, receive, send)
@@ -279,12 +310,22 @@ def create_webshop_app(
             return RedirectResponse(url(request, "/cart"), 303)
         platform = platform_of(request.headers.get("user-agent", ""))
         order = store.create(lines, total, CURRENCY, platform)
-        rows = [InvoiceRow(f"{line['name']} ({line['detail']})", quantity=line["quantity"],
-                           unit_price=Decimal(line["unit_price"]), sku=line["sku"],
-                           tax_rate=line["tax_rate"]) for line in lines]
+        rows = [
+            InvoiceRow(
+                f"{line['name']} ({line['detail']})",
+                quantity=line["quantity"],
+                unit_price=Decimal(line["unit_price"]),
+                sku=line["sku"],
+                tax_rate=line["tax_rate"],
+            )
+            for line in lines
+        ]
         try:
             sent = await seqr.send_invoice(
-                total, CURRENCY, title=f"{SHOP_NAME} order {order.id[:8]}", rows=rows,
+                total,
+                CURRENCY,
+                title=f"{SHOP_NAME} order {order.id[:8]}",
+                rows=rows,
                 client_invoice_id=order.id,
                 notification_url=f"{public_url}/seqr/notify?{urlencode({'order': order.id})}",
                 back_url=f"{public_url}/done?{urlencode({'order': order.id})}",
@@ -293,9 +334,12 @@ def create_webshop_app(
         except SeqrClientError as exc:
             log.warning("sendInvoice for order %s failed: %s", order.id, exc)
             store.finish(order.id, "failed")
-            return message(request, "Payment unavailable",
-                           "We cannot reach SEQR right now. Your cart is kept; please try "
-                           "again in a moment.", 503)
+            return message(
+                request,
+                "Payment unavailable",
+                "We cannot reach SEQR right now. Your cart is kept; please try again in a moment.",
+                503,
+            )
         store.set_invoice(order.id, sent.reference, sent.qr_code)
         response = RedirectResponse(url(request, f"/order/{order.id}"), 303)
         return with_cart(response, request, {})  # the cart became the order
@@ -309,23 +353,37 @@ def create_webshop_app(
         if order is None or not order.invoice_reference:
             return message(request, "Order not found", "We could not find this order.", 404)
         platform = request.query_params.get("platform") or platform_of(
-            request.headers.get("user-agent", ""))
-        status_path = url(request, "/seqr/status?" + urlencode(
-            {"invoiceReference": order.invoice_reference}))
-        return page(request, "checkout.html", order=order, platform=platform,
-                    deep_link=deep_link(order.invoice_reference, scheme=deep_link_scheme),
-                    status_url=status_path, done_url=url(request, f"/done?order={order.id}"),
-                    poll_ms=poll_interval_ms)
+            request.headers.get("user-agent", "")
+        )
+        status_path = url(
+            request, "/seqr/status?" + urlencode({"invoiceReference": order.invoice_reference})
+        )
+        return page(
+            request,
+            "checkout.html",
+            order=order,
+            platform=platform,
+            deep_link=deep_link(order.invoice_reference, scheme=deep_link_scheme),
+            status_url=status_path,
+            done_url=url(request, f"/done?order={order.id}"),
+            poll_ms=poll_interval_ms,
+        )
 
     async def qr_image(request: Request) -> Response:
         order = find(request)
         if order is None or not order.qr_code or request.path_params["fmt"] not in ("png", "svg"):
             return Response("not found", 404)
         if request.path_params["fmt"] == "png":
-            return Response(qr_png(order.qr_code, scale=8), media_type="image/png",
-                            headers={"Cache-Control": "private, max-age=3600"})
-        return Response(qr_svg(order.qr_code, scale=8), media_type="image/svg+xml",
-                        headers={"Cache-Control": "private, max-age=3600"})
+            return Response(
+                qr_png(order.qr_code, scale=8),
+                media_type="image/png",
+                headers={"Cache-Control": "private, max-age=3600"},
+            )
+        return Response(
+            qr_svg(order.qr_code, scale=8),
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "private, max-age=3600"},
+        )
 
     async def cancel(request: Request) -> Response:
         order = find(request)
@@ -358,12 +416,20 @@ def create_webshop_app(
         order = find(request)
         if order is None:
             return JSONResponse({"error": "not_found"}, 404)
-        return JSONResponse({
-            "order": order.id, "status": order.status, "amount": f"{order.amount:.2f}",
-            "currency": order.currency, "invoiceReference": order.invoice_reference,
-            "ersReference": order.ers_reference, "acknowledgedVia": order.acknowledged_via,
-            "notified": order.notified_at is not None, "items": order.items,
-        }, headers={"Cache-Control": "no-store"})
+        return JSONResponse(
+            {
+                "order": order.id,
+                "status": order.status,
+                "amount": f"{order.amount:.2f}",
+                "currency": order.currency,
+                "invoiceReference": order.invoice_reference,
+                "ersReference": order.ers_reference,
+                "acknowledgedVia": order.acknowledged_via,
+                "notified": order.notified_at is not None,
+                "items": order.items,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "service": "webshop"})

@@ -21,14 +21,38 @@ class Product:
 CATALOGUE: dict[str, Product] = {
     p.sku: p
     for p in (
-        Product("T-ADULT", "Adult ticket", "The Northern Lights, salon 1, 19:30", Decimal("135.00"),
-                6, "ticket"),
-        Product("T-CHILD", "Child ticket", "The Northern Lights, salon 1, 19:30 (under 12)",
-                Decimal("95.00"), 6, "ticket"),
-        Product("T-SENIOR", "Senior ticket", "The Northern Lights, salon 1, 19:30 (65+)",
-                Decimal("110.00"), 6, "ticket"),
-        Product("S-POPCORN", "Popcorn, large", "Salted, served in the foyer", Decimal("65.00"),
-                12, "snack"),
+        Product(
+            "T-ADULT",
+            "Adult ticket",
+            "The Northern Lights, salon 1, 19:30",
+            Decimal("135.00"),
+            6,
+            "ticket",
+        ),
+        Product(
+            "T-CHILD",
+            "Child ticket",
+            "The Northern Lights, salon 1, 19:30 (under 12)",
+            Decimal("95.00"),
+            6,
+            "ticket",
+        ),
+        Product(
+            "T-SENIOR",
+            "Senior ticket",
+            "The Northern Lights, salon 1, 19:30 (65+)",
+            Decimal("110.00"),
+            6,
+            "ticket",
+        ),
+        Product(
+            "S-POPCORN",
+            "Popcorn, large",
+            "Salted, served in the foyer",
+            Decimal("65.00"),
+            12,
+            "snack",
+        ),
         Product("S-SODA", "Soda 50 cl", "Collect at the bar", Decimal("35.00"), 12, "snack"),
     )
 }

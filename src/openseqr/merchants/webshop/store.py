@@ -94,12 +94,19 @@ class OrderStore:
     @staticmethod
     def _order(row: sqlite3.Row) -> Order:
         return Order(
-            id=row["id"], items=json.loads(row["items"]), amount=Decimal(row["amount"]),
-            currency=row["currency"], platform=row["platform"],
-            invoice_reference=row["invoice_reference"], qr_code=row["qr_code"],
-            status=row["status"], ers_reference=row["ers_reference"],
-            acknowledged_via=row["acknowledged_via"], notified_at=_dt(row["notified_at"]),
-            paid_at=_dt(row["paid_at"]), created_at=_dt(row["created_at"]) or datetime.now(UTC),
+            id=row["id"],
+            items=json.loads(row["items"]),
+            amount=Decimal(row["amount"]),
+            currency=row["currency"],
+            platform=row["platform"],
+            invoice_reference=row["invoice_reference"],
+            qr_code=row["qr_code"],
+            status=row["status"],
+            ers_reference=row["ers_reference"],
+            acknowledged_via=row["acknowledged_via"],
+            notified_at=_dt(row["notified_at"]),
+            paid_at=_dt(row["paid_at"]),
+            created_at=_dt(row["created_at"]) or datetime.now(UTC),
         )
 
     def _one(self, sql: str, *args: object) -> Order | None:
@@ -118,15 +125,17 @@ class OrderStore:
             rows = self._db.execute("SELECT * FROM orders ORDER BY created_at").fetchall()
         return [self._order(r) for r in rows]
 
-    def create(self, items: list[dict[str, Any]], amount: Decimal, currency: str,
-               platform: str) -> Order:
+    def create(
+        self, items: list[dict[str, Any]], amount: Decimal, currency: str, platform: str
+    ) -> Order:
         order_id = secrets.token_hex(8)  # unguessable: the id is the customer's only key
         now = _now()
         with self._lock:
             self._db.execute(
                 "INSERT INTO orders (id, items, amount, currency, platform, created_at, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (order_id, json.dumps(items), f"{amount:.2f}", currency, platform, now, now))
+                (order_id, json.dumps(items), f"{amount:.2f}", currency, platform, now, now),
+            )
         order = self.get(order_id)
         assert order is not None
         return order
@@ -136,22 +145,40 @@ class OrderStore:
             return self._db.execute(sql, args).rowcount == 1
 
     def set_invoice(self, order_id: str, reference: str, qr_code: str) -> None:
-        self._update("UPDATE orders SET invoice_reference = ?, qr_code = ?, updated_at = ? "
-                     "WHERE id = ?", reference, qr_code, _now(), order_id)
+        self._update(
+            "UPDATE orders SET invoice_reference = ?, qr_code = ?, updated_at = ? WHERE id = ?",
+            reference,
+            qr_code,
+            _now(),
+            order_id,
+        )
 
-    def mark_paid(self, order_id: str, ers_reference: str | None, via: str,
-                  paid_at: datetime | None) -> bool:
+    def mark_paid(
+        self, order_id: str, ers_reference: str | None, via: str, paid_at: datetime | None
+    ) -> bool:
         """pending → paid; True only for the caller that recorded it."""
         return self._update(
             "UPDATE orders SET status = 'paid', ers_reference = ?, acknowledged_via = ?, "
             "paid_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
-            ers_reference, via, (paid_at or datetime.now(UTC)).isoformat(), _now(), order_id)
+            ers_reference,
+            via,
+            (paid_at or datetime.now(UTC)).isoformat(),
+            _now(),
+            order_id,
+        )
 
     def finish(self, order_id: str, status: str) -> bool:
         """pending → canceled | failed."""
-        return self._update("UPDATE orders SET status = ?, updated_at = ? "
-                            "WHERE id = ? AND status = 'pending'", status, _now(), order_id)
+        return self._update(
+            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+            status,
+            _now(),
+            order_id,
+        )
 
     def mark_notified(self, order_id: str) -> None:
-        self._update("UPDATE orders SET notified_at = COALESCE(notified_at, ?) WHERE id = ?",
-                     _now(), order_id)
+        self._update(
+            "UPDATE orders SET notified_at = COALESCE(notified_at, ?) WHERE id = ?",
+            _now(),
+            order_id,
+        )

@@ -23,19 +23,21 @@ HERE = Path(__file__).parent
 APP_PATH = "/app"
 
 #: The shell may frame any http(s) service page; everything else comes from us.
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob: mediastream:",
-    "connect-src 'self'",
-    "frame-src http: https:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob: mediastream:",
+        "connect-src 'self'",
+        "frame-src http: https:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 class _Static(StaticFiles):
@@ -53,19 +55,29 @@ class _Static(StaticFiles):
 
 
 def routes(settings: Settings) -> list[BaseRoute]:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"),
-                      autoescape=select_autoescape(["html"]))
-    demo = [{"name": c.name, "msisdn": c.msisdn, "pin": c.pin} for c in DEMO_CUSTOMERS] \
-        if settings.sandbox else []
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
+    )
+    demo = (
+        [{"name": c.name, "msisdn": c.msisdn, "pin": c.pin} for c in DEMO_CUSTOMERS]
+        if settings.sandbox
+        else []
+    )
 
     async def shell(request: Request) -> Response:
         html = env.get_template("app.html").render(
-            static=f"{APP_PATH}/static", api="/api/app/v1", demo=demo, sandbox=settings.sandbox)
-        return HTMLResponse(html, headers={
-            "Content-Security-Policy": CSP, "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-            "Permissions-Policy": "camera=(self)",
-        })
+            static=f"{APP_PATH}/static", api="/api/app/v1", demo=demo, sandbox=settings.sandbox
+        )
+        return HTMLResponse(
+            html,
+            headers={
+                "Content-Security-Policy": CSP,
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+                "Permissions-Policy": "camera=(self)",
+            },
+        )
 
     async def slash(request: Request) -> Response:
         return RedirectResponse(APP_PATH, 308)
