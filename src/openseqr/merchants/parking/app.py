@@ -23,20 +23,16 @@ Pages (all work at 320×480, every view before the payment has a way back):
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from openseqr.sdk import (
     WIZARD_CANCEL,
@@ -54,6 +50,7 @@ from openseqr.sdk import (
     deep_link,
 )
 
+from .._common.web import merchant_app, render, root_path, templates
 from .store import Ticket, TicketStore
 from .tariff import CURRENCY, DEFAULT_MINUTES, DURATIONS, ZONES, Zone, duration, format_amount
 
@@ -150,14 +147,11 @@ def create_parking_app(
     seqr: AsyncSeqrClient = client or AsyncSeqrClient(
         seqr_url, terminal_id, password, client_id="openseqr parking 1.0"
     )
-    env = Environment(
-        loader=PackageLoader("openseqr.merchants.parking", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-    # The SEQR server's bridge lets the browser wallet catch our seqr:// triggers; it does
-    # nothing in a native app or the headless wallet (docs/wallet-app.md).
-    env.globals.update(bridge_url=seqr_url.rstrip("/") + "/app/static/seqr-bridge.js")
-    env.globals.update(
+    env = templates(
+        "openseqr.merchants.parking",
+        # The SEQR server's bridge lets the browser wallet catch our seqr:// triggers; it does
+        # nothing in a native app or the headless wallet (docs/wallet-app.md).
+        bridge_url=seqr_url.rstrip("/") + "/app/static/seqr-bridge.js",
         wizard_cancel=WIZARD_CANCEL,
         service_name=SERVICE_NAME,
         format_amount=format_amount,
@@ -165,9 +159,7 @@ def create_parking_app(
     )
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
-        html = env.get_template(name).render(root=root, **context)
-        return HTMLResponse(html, status_code, headers={"Cache-Control": "no-store"})
+        return render(env, request, name, status_code, **context)
 
     def message(
         request: Request,
@@ -441,14 +433,10 @@ def create_parking_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "service": "parking"})
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            if client is None:
-                await seqr.aclose()
-            store.close()
+    async def shutdown() -> None:
+        if client is None:
+            await seqr.aclose()
+        store.close()
 
     routes = [
         Route("/", order),
@@ -462,18 +450,20 @@ def create_parking_app(
         Route("/cancel", cancel),
         Route("/health", health),
         Route("/seqr/notify", receiver, methods=["GET", "HEAD", "POST", "OPTIONS"]),
-        Mount("/static", app=StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.store = store
-    app.state.seqr = seqr
-    app.state.receiver = receiver
-    app.state.public_url = public_url
-    return app
+    return merchant_app(
+        routes,
+        static=PACKAGE_DIR / "static",
+        on_shutdown=shutdown,
+        store=store,
+        seqr=seqr,
+        receiver=receiver,
+        public_url=public_url,
+    )
 
 
 def _choose_url(request: Request, token: str, minutes: int | None = None) -> str:
-    root = request.scope.get("root_path", "").rstrip("/")
+    root = root_path(request)
     query = {"token": token, **({"minutes": str(minutes)} if minutes else {})}
     return f"{root}/order/choose?{urlencode(query)}"
 

@@ -11,6 +11,18 @@ from __future__ import annotations
 
 import click
 
+from .._common.cli import (
+    address_options,
+    database_option,
+    notify_secret_option,
+    password_option,
+    public_base,
+    scheme_option,
+    seqr_url_option,
+    serve_app,
+    terminal_option,
+)
+
 
 @click.group(name="parking")
 def parking() -> None:
@@ -18,59 +30,19 @@ def parking() -> None:
 
 
 @parking.command(name="serve")
-@click.option(
-    "--seqr-url",
-    envvar="PARKING_SEQR_URL",
-    required=True,
-    help="the SEQR server's base URL (env PARKING_SEQR_URL)",
-)
-@click.option(
-    "--terminal",
-    "terminal_id",
-    envvar="PARKING_TERMINAL",
-    required=True,
-    help="TERMINALID the service is registered with (env PARKING_TERMINAL)",
-)
-@click.option(
-    "--password",
-    envvar="PARKING_PASSWORD",
-    required=True,
-    help="the terminal's password (env PARKING_PASSWORD)",
-)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8081, show_default=True, type=int)
-@click.option(
-    "--public-url",
-    default=None,
-    help="how the SEQR server and phones reach this service (default http://HOST:PORT)",
-)
+@seqr_url_option("PARKING")
+@terminal_option("PARKING", "TERMINALID the service is registered with")
+@password_option("PARKING")
+@address_options(8081, reached_by="how the SEQR server and phones reach this service")
 @click.option(
     "--notify-base-url",
     default=None,
     help="where the SEQR server posts notifications, if not the public URL (e.g. a "
     "proxy); the notificationUrl is <this>/seqr/notify?ticket=…",
 )
-@click.option(
-    "--database",
-    "database_path",
-    default="data/parking/parking.sqlite3",
-    show_default=True,
-    type=click.Path(),
-    help="the ticket database (SQLite file)",
-)
-@click.option(
-    "--notify-secret",
-    envvar="PARKING_NOTIFY_SECRET",
-    default=None,
-    help="the terminal's notification secret, if it has one",
-)
-@click.option(
-    "--trigger-scheme",
-    type=click.Choice(["seqr", "seqr-demo", "seqr-debug"]),
-    default="seqr",
-    show_default=True,
-    help="deep-link scheme of the pay trigger",
-)
+@database_option("data/parking/parking.sqlite3", "the ticket database (SQLite file)")
+@notify_secret_option("PARKING")
+@scheme_option("--trigger-scheme", "deep-link scheme of the pay trigger")
 def serve(
     seqr_url: str,
     terminal_id: str,
@@ -84,11 +56,9 @@ def serve(
     trigger_scheme: str,
 ) -> None:
     """Serve the parking pages (order, success, failure, cancel) and its notification URL."""
-    import uvicorn
-
     from .app import create_parking_app
 
-    public = (public_url or f"http://{host}:{port}").rstrip("/")
+    public = public_base(public_url, host, port)
     app = create_parking_app(
         seqr_url,
         terminal_id,
@@ -108,4 +78,4 @@ def serve(
         f"--success-url {public}/success --failure-url {public}/failure "
         f"--cancel-url {public}/cancel"
     )
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    serve_app(app, host, port)

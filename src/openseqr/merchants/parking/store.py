@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+
+from .._common.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -89,30 +89,14 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class TicketStore:
+class TicketStore(SqliteStore):
     """Thread-safe; one connection. `path=None` keeps the tickets in memory (tests, demos)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        target = ":memory:"
-        if path is not None:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            target = str(path)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        if target != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+    SCHEMA = SCHEMA
 
     # -- reads ------------------------------------------------------------------------------
     def _one(self, sql: str, *args: object) -> Ticket | None:
-        with self._lock:
-            row = self._db.execute(sql, args).fetchone()
+        row = self._row(sql, *args)
         return self._ticket(row) if row else None
 
     @staticmethod
@@ -150,12 +134,11 @@ class TicketStore:
         return self._one("SELECT * FROM tickets WHERE invoice_reference = ?", reference)
 
     def pending_for_token(self, token: str) -> list[Ticket]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM tickets WHERE token = ? AND status = 'pending' "
-                "AND invoice_reference IS NOT NULL",
-                (token,),
-            ).fetchall()
+        rows = self._rows(
+            "SELECT * FROM tickets WHERE token = ? AND status = 'pending' "
+            "AND invoice_reference IS NOT NULL",
+            token,
+        )
         return [self._ticket(r) for r in rows]
 
     # -- writes -----------------------------------------------------------------------------
@@ -173,33 +156,26 @@ class TicketStore:
     ) -> Ticket:
         ticket_id = "T" + secrets.token_hex(6).upper()
         now = _iso(_now())
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO tickets (id, secret, token, msisdn, subscriber_key, zone, zone_name,"
-                " minutes, amount, currency, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    ticket_id,
-                    secrets.token_urlsafe(24),
-                    token,
-                    msisdn,
-                    subscriber_key,
-                    zone,
-                    zone_name,
-                    minutes,
-                    amount,
-                    currency,
-                    now,
-                    now,
-                ),
-            )
+        self._exec(
+            "INSERT INTO tickets (id, secret, token, msisdn, subscriber_key, zone, zone_name,"
+            " minutes, amount, currency, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ticket_id,
+            secrets.token_urlsafe(24),
+            token,
+            msisdn,
+            subscriber_key,
+            zone,
+            zone_name,
+            minutes,
+            amount,
+            currency,
+            now,
+            now,
+        )
         ticket = self.get(ticket_id)
         assert ticket is not None
         return ticket
-
-    def _update(self, sql: str, *args: object) -> bool:
-        with self._lock:
-            return self._db.execute(sql, args).rowcount == 1
 
     def set_reference(self, ticket_id: str, reference: str) -> None:
         self._update(

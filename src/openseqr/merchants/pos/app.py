@@ -30,20 +30,16 @@ import logging
 import secrets
 import string
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from openseqr.sdk import (
     AsyncResellerClient,
@@ -59,6 +55,7 @@ from openseqr.sdk import (
     terminal_qr,
 )
 
+from .._common.web import merchant_app, render, root_path, templates
 from .store import Payment, PosStore, now
 
 log = logging.getLogger("openseqr.merchants.pos")
@@ -155,11 +152,8 @@ def create_pos_app(
     """
     public_url = public_url.rstrip("/")
     store = PosStore(database_path)
-    env = Environment(
-        loader=PackageLoader("openseqr.merchants.pos", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-    env.globals.update(
+    env = templates(
+        "openseqr.merchants.pos",
         shop_name=SHOP_NAME,
         format_amount=format_amount,
         local=_local,
@@ -181,12 +175,10 @@ def create_pos_app(
         return clients[key]
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
         cfg = store.config()
-        html = env.get_template(name).render(
-            root=root, cfg=cfg, registered="terminal_id" in cfg, **context
+        return render(
+            env, request, name, status_code, cfg=cfg, registered="terminal_id" in cfg, **context
         )
-        return HTMLResponse(html, status_code, headers={"Cache-Control": "no-store"})
 
     def message(
         request: Request, title: str, text: str, status_code: int = 200, back: str = "/cashier"
@@ -194,7 +186,7 @@ def create_pos_app(
         return page(request, "message.html", status_code, title=title, text=text, back=back)
 
     def go(request: Request, path: str) -> RedirectResponse:
-        return RedirectResponse(request.scope.get("root_path", "").rstrip("/") + path, 303)
+        return RedirectResponse(root_path(request) + path, 303)
 
     def not_registered(request: Request) -> Response:
         return go(request, "/setup")
@@ -654,14 +646,10 @@ def create_pos_app(
             {"status": "ok", "service": "pos", "registered": "terminal_id" in store.config()}
         )
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            for c in clients.values():
-                await c.aclose()
-            store.close()
+    async def shutdown() -> None:
+        for c in clients.values():
+            await c.aclose()
+        store.close()
 
     routes = [
         Route("/", index),
@@ -684,12 +672,14 @@ def create_pos_app(
         Route("/reconcile", close_day, methods=["POST"]),
         Route("/reconcile/{period_id}", period_view),
         Route("/health", health),
-        Mount("/static", app=StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.store = store
-    app.state.public_url = public_url
-    return app
+    return merchant_app(
+        routes,
+        static=PACKAGE_DIR / "static",
+        on_shutdown=shutdown,
+        store=store,
+        public_url=public_url,
+    )
 
 
 def _describe(exc: SeqrClientError) -> str:

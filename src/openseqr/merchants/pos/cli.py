@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import click
 
+from .._common.cli import address_options, database_option, public_base, seqr_url_option, serve_app
+
 
 @click.group(name="pos")
 def pos() -> None:
@@ -18,12 +20,7 @@ def pos() -> None:
 
 
 @pos.command(name="serve")
-@click.option(
-    "--seqr-url",
-    envvar="POS_SEQR_URL",
-    required=True,
-    help="the SEQR server's base URL (env POS_SEQR_URL)",
-)
+@seqr_url_option("POS")
 @click.option(
     "--reseller",
     "reseller_id",
@@ -43,19 +40,8 @@ def pos() -> None:
     default=None,
     help="pre-fill the reseller password on the setup page (sandbox/demo only)",
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8083, show_default=True, type=int)
-@click.option(
-    "--public-url", default=None, help="how the till is reached (default http://HOST:PORT)"
-)
-@click.option(
-    "--database",
-    "database_path",
-    default="data/pos/pos.sqlite3",
-    show_default=True,
-    type=click.Path(),
-    help="the till's database (SQLite file)",
-)
+@address_options(8083, reached_by="how the till is reached")
+@database_option("data/pos/pos.sqlite3", "the till's database (SQLite file)")
 @click.option(
     "--cycle-seconds",
     default=30.0,
@@ -91,11 +77,9 @@ def serve(
     terminal_name: str,
 ) -> None:
     """Serve the till: setup, cashier, await customer, receipts, refunds, reconciliation."""
-    import uvicorn
-
     from .app import create_pos_app
 
-    public = (public_url or f"http://{host}:{port}").rstrip("/")
+    public = public_base(public_url, host, port)
     app = create_pos_app(
         seqr_url,
         reseller_id,
@@ -111,4 +95,4 @@ def serve(
         f"point of sale on {public}/ (SEQR server {seqr_url}, reseller {reseller_id}); "
         f"first open {public}/setup"
     )
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    serve_app(app, host, port)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+
+from .._common.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS config (
@@ -116,33 +116,10 @@ class Period:
     details_xml: str | None
 
 
-class PosStore:
+class PosStore(SqliteStore):
     """Thread-safe; one connection. `path=None` keeps everything in memory (tests, demos)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        target = ":memory:"
-        if path is not None:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            target = str(path)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        if target != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def _exec(self, sql: str, *args: object) -> sqlite3.Cursor:
-        with self._lock:
-            return self._db.execute(sql, args)
-
-    def _rows(self, sql: str, *args: object) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+    SCHEMA = SCHEMA
 
     # -- registration (config) ---------------------------------------------------------------
     def config(self) -> dict[str, str]:
@@ -161,8 +138,7 @@ class PosStore:
                     )
 
     def clear_registration(self) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM config")
+        self._exec("DELETE FROM config")
 
     # -- payments ---------------------------------------------------------------------------
     @staticmethod
@@ -250,53 +226,41 @@ class PosStore:
 
     def new_cycle(self, payment_id: str) -> bool:
         ts = now().isoformat()
-        return (
-            self._exec(
-                "UPDATE payments SET cycle_started_at = ?, cycles = cycles + 1, "
-                "updated_at = ? WHERE id = ? AND status = 'awaiting'",
-                ts,
-                ts,
-                payment_id,
-            ).rowcount
-            == 1
+        return self._update(
+            "UPDATE payments SET cycle_started_at = ?, cycles = cycles + 1, "
+            "updated_at = ? WHERE id = ? AND status = 'awaiting'",
+            ts,
+            ts,
+            payment_id,
         )
 
     def mark_paid(
         self, payment_id: str, ers_reference: str | None, paid_at: datetime | None
     ) -> bool:
-        return (
-            self._exec(
-                "UPDATE payments SET status = 'paid', ers_reference = ?, paid_at = ?, updated_at = ? "
-                "WHERE id = ? AND status = 'awaiting'",
-                ers_reference,
-                (paid_at or now()).isoformat(),
-                now().isoformat(),
-                payment_id,
-            ).rowcount
-            == 1
+        return self._update(
+            "UPDATE payments SET status = 'paid', ers_reference = ?, paid_at = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'awaiting'",
+            ers_reference,
+            (paid_at or now()).isoformat(),
+            now().isoformat(),
+            payment_id,
         )
 
     def finish(self, payment_id: str, status: str, note: str | None = None) -> bool:
-        return (
-            self._exec(
-                "UPDATE payments SET status = ?, note = COALESCE(?, note), "
-                "updated_at = ? WHERE id = ? AND status = 'awaiting'",
-                status,
-                note,
-                now().isoformat(),
-                payment_id,
-            ).rowcount
-            == 1
+        return self._update(
+            "UPDATE payments SET status = ?, note = COALESCE(?, note), "
+            "updated_at = ? WHERE id = ? AND status = 'awaiting'",
+            status,
+            note,
+            now().isoformat(),
+            payment_id,
         )
 
     def claim_receipt(self, payment_id: str) -> bool:
-        return (
-            self._exec(
-                "UPDATE payments SET receipt_state = 'sending' WHERE id = ? AND "
-                "status = 'paid' AND receipt_state IN ('none', 'failed')",
-                payment_id,
-            ).rowcount
-            == 1
+        return self._update(
+            "UPDATE payments SET receipt_state = 'sending' WHERE id = ? AND "
+            "status = 'paid' AND receipt_state IN ('none', 'failed')",
+            payment_id,
         )
 
     def receipt_done(self, payment_id: str, ok: bool) -> None:
@@ -310,33 +274,25 @@ class PosStore:
     def add_refund(
         self, payment_id: str, refund_reference: str, amount: Decimal, cashier_id: str | None
     ) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute(
-                    "INSERT INTO refunds (id, payment_id, refund_reference, amount, cashier_id, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        "F" + secrets.token_hex(5).upper(),
-                        payment_id,
-                        refund_reference,
-                        f"{amount:.2f}",
-                        cashier_id,
-                        now().isoformat(),
-                    ),
-                )
-                row = self._db.execute(
-                    "SELECT refunded FROM payments WHERE id = ?", (payment_id,)
-                ).fetchone()
-                total = Decimal(row["refunded"]) + amount
-                self._db.execute(
-                    "UPDATE payments SET refunded = ?, updated_at = ? WHERE id = ?",
-                    (f"{total:.2f}", now().isoformat(), payment_id),
-                )
-                self._db.execute("COMMIT")
-            except Exception:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO refunds (id, payment_id, refund_reference, amount, cashier_id, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    "F" + secrets.token_hex(5).upper(),
+                    payment_id,
+                    refund_reference,
+                    f"{amount:.2f}",
+                    cashier_id,
+                    now().isoformat(),
+                ),
+            )
+            row = db.execute("SELECT refunded FROM payments WHERE id = ?", (payment_id,)).fetchone()
+            total = Decimal(row["refunded"]) + amount
+            db.execute(
+                "UPDATE payments SET refunded = ?, updated_at = ? WHERE id = ?",
+                (f"{total:.2f}", now().isoformat(), payment_id),
+            )
 
     def refunds(self, payment_id: str) -> list[Refund]:
         return [

@@ -35,20 +35,16 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from openseqr.sdk import (
     AsyncSeqrClient,
@@ -63,6 +59,7 @@ from openseqr.sdk import (
     qr_svg,
 )
 
+from .._common.web import merchant_app, render, root_path, templates
 from .catalogue import CATALOGUE, CURRENCY, MAX_QUANTITY, Product, format_amount
 from .store import Order, OrderStore
 
@@ -172,11 +169,8 @@ def create_webshop_app(
     seqr: Any = client or AsyncSeqrClient(
         seqr_url, terminal_id, password, client_id="openseqr webshop 1.0"
     )
-    env = Environment(
-        loader=PackageLoader("openseqr.merchants.webshop", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-    env.globals.update(
+    env = templates(
+        "openseqr.merchants.webshop",
         shop_name=SHOP_NAME,
         format_amount=format_amount,
         local=_local,
@@ -186,10 +180,8 @@ def create_webshop_app(
     )
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
         cart = carts.load(request.cookies.get(CART_COOKIE))
-        html = env.get_template(name).render(root=root, cart_count=sum(cart.values()), **context)
-        return HTMLResponse(html, status_code, headers={"Cache-Control": "no-store"})
+        return render(env, request, name, status_code, cart_count=sum(cart.values()), **context)
 
     def message(request: Request, title: str, text: str, status_code: int = 200) -> HTMLResponse:
         return page(request, "message.html", status_code, title=title, text=text)
@@ -211,7 +203,7 @@ def create_webshop_app(
         return response
 
     def url(request: Request, path: str) -> str:
-        return request.scope.get("root_path", "").rstrip("/") + path
+        return root_path(request) + path
 
     # -- payment status → order ------------------------------------------------------------
     async def apply_status(order: Order, status: PaymentStatus, via: str) -> Order:
@@ -434,14 +426,10 @@ def create_webshop_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "service": "webshop"})
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            if client is None:
-                await seqr.aclose()
-            store.close()
+    async def shutdown() -> None:
+        if client is None:
+            await seqr.aclose()
+        store.close()
 
     routes = [
         Route("/", index),
@@ -457,14 +445,16 @@ def create_webshop_app(
         Route("/health", health),
         Route("/seqr/status", StatusURL(), methods=["GET", "HEAD", "OPTIONS"]),
         Route("/seqr/notify", receiver, methods=["GET", "HEAD", "POST", "OPTIONS"]),
-        Mount("/static", app=StaticFiles(directory=PACKAGE_DIR / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.store = store
-    app.state.seqr = seqr
-    app.state.receiver = receiver
-    app.state.public_url = public_url
-    return app
+    return merchant_app(
+        routes,
+        static=PACKAGE_DIR / "static",
+        on_shutdown=shutdown,
+        store=store,
+        seqr=seqr,
+        receiver=receiver,
+        public_url=public_url,
+    )
 
 
 __all__ = ["create_webshop_app", "platform_of", "SHOP_NAME", "CartCookie"]

@@ -10,6 +10,18 @@ from __future__ import annotations
 
 import click
 
+from .._common.cli import (
+    address_options,
+    database_option,
+    notify_secret_option,
+    password_option,
+    public_base,
+    scheme_option,
+    seqr_url_option,
+    serve_app,
+    terminal_option,
+)
+
 
 @click.group(name="webshop")
 def webshop() -> None:
@@ -17,59 +29,19 @@ def webshop() -> None:
 
 
 @webshop.command(name="serve")
-@click.option(
-    "--seqr-url",
-    envvar="WEBSHOP_SEQR_URL",
-    required=True,
-    help="the SEQR server's base URL (env WEBSHOP_SEQR_URL)",
-)
-@click.option(
-    "--terminal",
-    "terminal_id",
-    envvar="WEBSHOP_TERMINAL",
-    required=True,
-    help="the shop's TERMINALID (env WEBSHOP_TERMINAL)",
-)
-@click.option(
-    "--password",
-    envvar="WEBSHOP_PASSWORD",
-    required=True,
-    help="the terminal's password (env WEBSHOP_PASSWORD)",
-)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8082, show_default=True, type=int)
-@click.option(
-    "--public-url",
-    default=None,
-    help="how the SEQR server and phones reach the shop (default http://HOST:PORT)",
-)
-@click.option(
-    "--database",
-    "database_path",
-    default="data/webshop/webshop.sqlite3",
-    show_default=True,
-    type=click.Path(),
-    help="the order database (SQLite file)",
-)
-@click.option(
-    "--notify-secret",
-    envvar="WEBSHOP_NOTIFY_SECRET",
-    default=None,
-    help="the terminal's notification secret, if it has one",
-)
+@seqr_url_option("WEBSHOP")
+@terminal_option("WEBSHOP", "the shop's TERMINALID")
+@password_option("WEBSHOP")
+@address_options(8082, reached_by="how the SEQR server and phones reach the shop")
+@database_option("data/webshop/webshop.sqlite3", "the order database (SQLite file)")
+@notify_secret_option("WEBSHOP")
 @click.option(
     "--cookie-secret",
     envvar="WEBSHOP_COOKIE_SECRET",
     default=None,
     help="signs the cart cookie (default: random, carts end with the process)",
 )
-@click.option(
-    "--deep-link-scheme",
-    type=click.Choice(["seqr", "seqr-demo", "seqr-debug"]),
-    default="seqr",
-    show_default=True,
-    help="scheme of the mobile 'Pay with SEQR' link",
-)
+@scheme_option("--deep-link-scheme", "scheme of the mobile 'Pay with SEQR' link")
 def serve(
     seqr_url: str,
     terminal_id: str,
@@ -83,11 +55,9 @@ def serve(
     deep_link_scheme: str,
 ) -> None:
     """Serve the shop: catalogue, cart, checkout (QR / deep link), status URL, done page."""
-    import uvicorn
-
     from .app import create_webshop_app
 
-    public = (public_url or f"http://{host}:{port}").rstrip("/")
+    public = public_base(public_url, host, port)
     app = create_webshop_app(
         seqr_url,
         terminal_id,
@@ -99,4 +69,4 @@ def serve(
         deep_link_scheme=deep_link_scheme,
     )
     click.echo(f"webshop on {public}/ (SEQR server {seqr_url}, terminal {terminal_id})")
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    serve_app(app, host, port)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+
+from .._common.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -71,25 +71,10 @@ class Order:
         return self.status == "pending"
 
 
-class OrderStore:
+class OrderStore(SqliteStore):
     """Thread-safe; one connection. `path=None` keeps the orders in memory (tests, demos)."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        target = ":memory:"
-        if path is not None:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            target = str(path)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        if target != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+    SCHEMA = SCHEMA
 
     @staticmethod
     def _order(row: sqlite3.Row) -> Order:
@@ -110,8 +95,7 @@ class OrderStore:
         )
 
     def _one(self, sql: str, *args: object) -> Order | None:
-        with self._lock:
-            row = self._db.execute(sql, args).fetchone()
+        row = self._row(sql, *args)
         return self._order(row) if row else None
 
     def get(self, order_id: str) -> Order | None:
@@ -121,28 +105,27 @@ class OrderStore:
         return self._one("SELECT * FROM orders WHERE invoice_reference = ?", reference)
 
     def all(self) -> list[Order]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM orders ORDER BY created_at").fetchall()
-        return [self._order(r) for r in rows]
+        return [self._order(r) for r in self._rows("SELECT * FROM orders ORDER BY created_at")]
 
     def create(
         self, items: list[dict[str, Any]], amount: Decimal, currency: str, platform: str
     ) -> Order:
         order_id = secrets.token_hex(8)  # unguessable: the id is the customer's only key
         now = _now()
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO orders (id, items, amount, currency, platform, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (order_id, json.dumps(items), f"{amount:.2f}", currency, platform, now, now),
-            )
+        self._exec(
+            "INSERT INTO orders (id, items, amount, currency, platform, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            order_id,
+            json.dumps(items),
+            f"{amount:.2f}",
+            currency,
+            platform,
+            now,
+            now,
+        )
         order = self.get(order_id)
         assert order is not None
         return order
-
-    def _update(self, sql: str, *args: object) -> bool:
-        with self._lock:
-            return self._db.execute(sql, args).rowcount == 1
 
     def set_invoice(self, order_id: str, reference: str, qr_code: str) -> None:
         self._update(

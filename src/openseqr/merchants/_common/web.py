@@ -1,0 +1,61 @@
+"""Page rendering and the Starlette app shell shared by the merchants' web apps."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+
+def templates(package: str, **template_globals: Any) -> Environment:
+    """The Jinja environment of `package`'s ``templates/`` folder (HTML autoescaped)."""
+    env = Environment(
+        loader=PackageLoader(package, "templates"), autoescape=select_autoescape(["html"])
+    )
+    env.globals.update(template_globals)
+    return env
+
+
+def root_path(request: Request) -> str:
+    """Where the app is mounted (``""`` at the top), to prefix the app's own URLs with."""
+    return request.scope.get("root_path", "").rstrip("/")
+
+
+def render(
+    env: Environment, request: Request, name: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """Template `name` as an uncached HTML page; templates get ``root`` (see `root_path`)."""
+    html = env.get_template(name).render(root=root_path(request), **context)
+    return HTMLResponse(html, status_code, headers={"Cache-Control": "no-store"})
+
+
+def merchant_app(
+    routes: list[BaseRoute],
+    *,
+    static: Path,
+    on_shutdown: Callable[[], Awaitable[None]],
+    **state: Any,
+) -> Starlette:
+    """A Starlette app of `routes` plus ``/static`` (the folder `static`); `state` is set on
+    ``app.state`` and `on_shutdown` runs when the app stops (close clients and the store)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await on_shutdown()
+
+    mount = Mount("/static", app=StaticFiles(directory=static), name="static")
+    app = Starlette(routes=[*routes, mount], lifespan=lifespan)
+    for key, value in state.items():
+        setattr(app.state, key, value)
+    return app
