@@ -57,7 +57,8 @@ class RunningParking:
                 self.process.wait(5)
 
 
-def start_parking(seqr_url: str, workdir: Path) -> RunningParking:
+def start_parking(seqr_url: str, workdir: Path, *extra: str) -> RunningParking:
+    """`openseqr parking serve` on a free port; `extra` are more CLI options."""
     port = free_port()
     db_path = workdir / f"parking-{port}.sqlite3"
     log_path = workdir / f"parking-{port}.log"
@@ -80,6 +81,7 @@ def start_parking(seqr_url: str, workdir: Path) -> RunningParking:
             str(port),
             "--database",
             str(db_path),
+            *extra,
         ],
         stdout=log_path.open("wb"),
         stderr=subprocess.STDOUT,

@@ -15,9 +15,6 @@ first attempt. The public test terminal's retry policy is set with the operator 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,12 +33,13 @@ from openseqr.protocol import urls
 from openseqr.sdk import InvoiceStatus, SeqrClient
 from openseqr.wallet import HeadlessWallet, ServiceSession, Status
 from tests.fixtures_server import RunningServer
-from tests.helpers import free_port, wait_for_http
+from tests.helpers import free_port
 from tests.merchants.conftest import (
     TERMINAL_ID,
     TERMINAL_PASSWORD,
     RunningParking,
     register,
+    start_parking,
 )
 from tests.merchants.test_parking import ALICE, QR, server_invoice, wait_until
 
@@ -54,52 +52,12 @@ PRICE = Decimal("20.00")  # zone 42, 1 h (the default choice)
 # -------------------------------------------------------------------------- helpers
 
 
-def start_parking(seqr_url: str, workdir: Path, notify_base_url: str) -> RunningParking:
-    """`openseqr parking serve` whose notificationUrl goes to `notify_base_url`."""
-    port = free_port()
-    db_path = workdir / f"parking-{port}.sqlite3"
-    log_path = workdir / f"parking-{port}.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "openseqr",
-            "parking",
-            "serve",
-            "--seqr-url",
-            seqr_url,
-            "--terminal",
-            TERMINAL_ID,
-            "--password",
-            TERMINAL_PASSWORD,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--database",
-            str(db_path),
-            "--notify-base-url",
-            notify_base_url,
-        ],
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/health", timeout=30, process=process)
-    except Exception:
-        process.kill()
-        raise RuntimeError("parking service did not start:\n" + log_path.read_text()) from None
-    return RunningParking(url, db_path, process, log_path)
-
-
 @pytest.fixture
 def parking_to(tmp_path: Path) -> Iterator[Callable[[RunningServer, str], RunningParking]]:
     started: list[RunningParking] = []
 
     def start(srv: RunningServer, notify_base_url: str) -> RunningParking:
-        p = start_parking(srv.url, tmp_path, notify_base_url)
+        p = start_parking(srv.url, tmp_path, "--notify-base-url", notify_base_url)
         started.append(p)
         register(srv.database_url, p.url)
         return p
