@@ -27,7 +27,7 @@ from ..core.states import LIVE, State
 from ..protocol import urls
 from .auth import Caller
 from .context import Context
-from .provider import provider_mode, refuses_when_unavailable
+from .provider import refuses_when_unavailable
 from .security import hash_secret
 
 SEQR_ID = re.compile(r"[A-Za-z0-9]{1,32}")
@@ -315,5 +315,4 @@ __all__ = [
     "unregister_terminal",
     "assign_seqr_id",
     "check_notification_url",
-    "provider_mode",
 ]
