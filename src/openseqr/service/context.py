@@ -23,6 +23,7 @@ HAND_OFF_LEASE = timedelta(seconds=5)  # a handed-off row is anybody's after thi
 class Config:
     zone: tzinfo = field(default_factory=lambda: ZoneInfo("Europe/Stockholm"))  # D-41
     session_lifetime: timedelta = timedelta(minutes=30)  # D-06
+    report_not_ready_grace: timedelta = timedelta(seconds=60)  # D-34c: 2, then 90
     provider_latency: float = 0.0  # seconds the simulated account provider takes
     destinations: DestinationPolicy = field(
         default_factory=lambda: DestinationPolicy(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -15,7 +15,6 @@ from .auth import Caller
 from .context import Context
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-NOT_READY_GRACE = timedelta(seconds=60)  # D-34c
 
 # report id -> (root element, per-terminal, kind of rows)
 CATALOGUE: dict[str, tuple[str, bool, str]] = {
@@ -109,7 +108,7 @@ def execute_report(
             raise errors.UnknownReport("this report needs a TERMINALID parameter")
         if period.terminal_id != terminal_id:
             # The FAQ's "never ready" case: tell clients to retry briefly, then give up (D-34c).
-            if ctx.now() - period.end_at < NOT_READY_GRACE:
+            if ctx.now() - period.end_at < ctx.config.report_not_ready_grace:
                 raise errors.ReportNotReady()
             raise errors.UnknownReport("the period was not marked for this terminal")
     with ctx.store.transaction(write=False) as tx:
