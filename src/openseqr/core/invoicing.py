@@ -12,7 +12,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from . import errors
-from .machine import Policy
+from .machine import Policy, expiry_deadline
 from .money import Money
 from .records import AckMode, Invoice, InvoiceRow, PaymentMode, Reseller, Terminal, TerminalKind
 from .states import State
@@ -71,11 +71,6 @@ def new_invoice(
     mode = _enum(PaymentMode, draft.payment_mode, PaymentMode.IMMEDIATE_DEBIT, "paymentMode")
     ack = _enum(AckMode, draft.ack_mode, terminal.ack_mode_default, "acknowledgmentMode")
     rows = _rows(draft.rows or (), total, terminal)
-    life = (
-        policy.cash_register_lifetime
-        if terminal.kind is TerminalKind.CASH_REGISTER
-        else policy.online_lifetime
-    )
     return Invoice(
         reference=reference,
         terminal_id=terminal.terminal_id,
@@ -95,7 +90,7 @@ def new_invoice(
         back_url=_back_url(draft.back_url),
         notification_url=draft.notification_url or None,
         commit_timeout=_commit_timeout(draft.commit_timeout, mode, policy),
-        deadline_at=now + life if life is not None else None,
+        deadline_at=expiry_deadline(now, policy, terminal.kind is TerminalKind.CASH_REGISTER),
     )
 
 

@@ -47,9 +47,8 @@ def _apply(inv: Invoice, event: Event, *, bump: bool = False, **changes: object)
     return replace(inv, state=after, version=version + int(bump), **changes)  # type: ignore[arg-type]
 
 
-def expiry_deadline(
-    inv: Invoice, now: datetime, policy: Policy, cash_register: bool
-) -> datetime | None:
+def expiry_deadline(now: datetime, policy: Policy, cash_register: bool) -> datetime | None:
+    """When an unpaid invoice expires (D-45): online after a lifetime, cash registers never."""
     life = policy.cash_register_lifetime if cash_register else policy.online_lifetime
     return now + life if life is not None else None
 
@@ -167,7 +166,7 @@ def provider_unavailable(
         _apply(
             inv,
             Event.PROVIDER_UNAVAILABLE,
-            deadline_at=expiry_deadline(inv, now, policy, cash_register),
+            deadline_at=expiry_deadline(now, policy, cash_register),
         )
     )
 
