@@ -13,7 +13,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from .._common.sqlite import SqliteStore
+from .._common.clock import from_iso as _dt
+from .._common.clock import to_iso as _iso
+from .._common.clock import utc_now as _now
+from .._common.receipts import ReceiptStore
+from .._common.status import HasStatus
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -45,20 +49,12 @@ CREATE INDEX IF NOT EXISTS tickets_token ON tickets (token);
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat() if dt else None
-
-
 def new_ticket_code(zone: str) -> str:
     return f"P{zone}-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
 
 
 @dataclass(frozen=True)
-class Ticket:
+class Ticket(HasStatus):
     id: str
     secret: str
     token: str
@@ -70,7 +66,7 @@ class Ticket:
     amount: str
     currency: str
     invoice_reference: str | None
-    status: str  # pending | paid | failed | canceled
+    status: str  # an OrderStatus: pending | paid | failed | canceled
     code: str | None
     valid_from: datetime | None
     valid_until: datetime | None
@@ -80,19 +76,12 @@ class Ticket:
     receipt_state: str  # none | sending | sent | failed
     created_at: datetime
 
-    @property
-    def is_paid(self) -> bool:
-        return self.status == "paid"
 
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-class TicketStore(SqliteStore):
+class TicketStore(ReceiptStore):
     """Thread-safe; one connection. `path=None` keeps the tickets in memory (tests, demos)."""
 
     SCHEMA = SCHEMA
+    TABLE = "tickets"
 
     # -- reads ------------------------------------------------------------------------------
     def _one(self, sql: str, *args: object) -> Ticket | None:
@@ -220,20 +209,5 @@ class TicketStore(SqliteStore):
         self._update(
             "UPDATE tickets SET notified_at = COALESCE(notified_at, ?) WHERE id = ?",
             _iso(_now()),
-            ticket_id,
-        )
-
-    def claim_receipt(self, ticket_id: str) -> bool:
-        """Exactly one caller gets to send the receipt (again after a failure)."""
-        return self._update(
-            "UPDATE tickets SET receipt_state = 'sending' WHERE id = ? AND "
-            "status = 'paid' AND receipt_state IN ('none', 'failed')",
-            ticket_id,
-        )
-
-    def receipt_done(self, ticket_id: str, ok: bool) -> None:
-        self._update(
-            "UPDATE tickets SET receipt_state = ? WHERE id = ?",
-            "sent" if ok else "failed",
             ticket_id,
         )

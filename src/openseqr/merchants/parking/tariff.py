@@ -44,7 +44,3 @@ CURRENCY = "SEK"
 
 def duration(minutes: int) -> Duration | None:
     return next((d for d in DURATIONS if d.minutes == minutes), None)
-
-
-def format_amount(amount: Decimal, currency: str = CURRENCY) -> str:
-    return f"{amount:.2f} kr" if currency == "SEK" else f"{amount:.2f} {currency}"

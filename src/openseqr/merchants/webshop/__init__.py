@@ -8,8 +8,9 @@ Serve it with `openseqr webshop serve …` (or `python -m openseqr.merchants.web
 See docs/webshop.md.
 """
 
+from .._common.formatting import format_amount
 from .app import SHOP_NAME, create_webshop_app, platform_of
-from .catalogue import CATALOGUE, CURRENCY, Product, format_amount
+from .catalogue import CATALOGUE, CURRENCY, Product
 from .store import Order, OrderStore
 
 __all__ = [

@@ -58,7 +58,3 @@ CATALOGUE: dict[str, Product] = {
 }
 
 MAX_QUANTITY = 20
-
-
-def format_amount(amount: Decimal, currency: str = CURRENCY) -> str:
-    return f"{amount:.2f} kr" if currency == "SEK" else f"{amount:.2f} {currency}"

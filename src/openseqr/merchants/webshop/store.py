@@ -12,11 +12,14 @@ import json
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from .._common.clock import from_iso as _dt
+from .._common.clock import utc_now
 from .._common.sqlite import SqliteStore
+from .._common.status import HasStatus
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -39,15 +42,11 @@ CREATE TABLE IF NOT EXISTS orders (
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    return utc_now().isoformat()
 
 
 @dataclass(frozen=True)
-class Order:
+class Order(HasStatus):
     id: str
     items: list[dict[str, Any]]  # {sku, name, detail, quantity, unit_price, total}
     amount: Decimal
@@ -55,20 +54,12 @@ class Order:
     platform: str
     invoice_reference: str | None
     qr_code: str | None
-    status: str  # pending | paid | canceled | failed
+    status: str  # an OrderStatus: pending | paid | canceled | failed
     ers_reference: str | None
     acknowledged_via: str | None
     notified_at: datetime | None
     paid_at: datetime | None
     created_at: datetime
-
-    @property
-    def is_paid(self) -> bool:
-        return self.status == "paid"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == "pending"
 
 
 class OrderStore(SqliteStore):
@@ -91,7 +82,7 @@ class OrderStore(SqliteStore):
             acknowledged_via=row["acknowledged_via"],
             notified_at=_dt(row["notified_at"]),
             paid_at=_dt(row["paid_at"]),
-            created_at=_dt(row["created_at"]) or datetime.now(UTC),
+            created_at=_dt(row["created_at"]) or utc_now(),
         )
 
     def _one(self, sql: str, *args: object) -> Order | None:
@@ -145,7 +136,7 @@ class OrderStore(SqliteStore):
             "paid_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
             ers_reference,
             via,
-            (paid_at or datetime.now(UTC)).isoformat(),
+            (paid_at or utc_now()).isoformat(),
             _now(),
             order_id,
         )

@@ -1,0 +1,47 @@
+"""The one order-status vocabulary of the merchants' own records (tickets, orders, payments).
+
+A record is `pending` from the moment its invoice is sent until SEQR reports how it ended:
+`paid`, `canceled` (by anybody, or expired) or `failed` (declined). Stored as these strings;
+the pages and the JSON they poll show them as they are.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from openseqr.sdk import InvoiceStatus
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELED = "canceled"
+    FAILED = "failed"
+
+
+#: the invoice statuses that end a pending record, and what it becomes
+_OUTCOMES = {
+    InvoiceStatus.PAID: OrderStatus.PAID,
+    InvoiceStatus.CANCELED: OrderStatus.CANCELED,
+    InvoiceStatus.EXPIRED: OrderStatus.CANCELED,
+    InvoiceStatus.FAILED: OrderStatus.FAILED,
+}
+
+
+def outcome_of(status: InvoiceStatus) -> OrderStatus | None:
+    """What a pending record becomes once SEQR reports `status`; None while it is still open."""
+    return _OUTCOMES.get(status)
+
+
+class HasStatus:
+    """`is_pending` / `is_paid` for a record dataclass with a `status` field."""
+
+    status: str
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == OrderStatus.PENDING
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == OrderStatus.PAID
