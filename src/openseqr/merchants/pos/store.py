@@ -11,11 +11,15 @@ import json
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from .._common.sqlite import SqliteStore
+from .._common.clock import from_iso as _dt
+from .._common.clock import utc_now as now
+from .._common.receipts import ReceiptStore
+from .._common.status import HasStatus
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS config (
@@ -29,7 +33,7 @@ CREATE TABLE IF NOT EXISTS payments (
     currency          TEXT NOT NULL,
     cashier_id        TEXT,
     items             TEXT NOT NULL,
-    status            TEXT NOT NULL DEFAULT 'awaiting',
+    status            TEXT NOT NULL DEFAULT 'pending',
     note              TEXT,
     version           INTEGER NOT NULL DEFAULT 0,
     ers_reference     TEXT,
@@ -58,23 +62,15 @@ CREATE TABLE IF NOT EXISTS periods (
 """
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 @dataclass(frozen=True)
-class Payment:
+class Payment(HasStatus):
     id: str
     invoice_reference: str | None
     amount: Decimal
     currency: str
     cashier_id: str | None
     items: list[dict[str, Any]]
-    status: str  # awaiting | paid | canceled | failed
+    status: str  # an OrderStatus: pending | paid | canceled | failed
     note: str | None
     version: int
     ers_reference: str | None
@@ -84,14 +80,6 @@ class Payment:
     cycles: int
     paid_at: datetime | None
     created_at: datetime
-
-    @property
-    def is_paid(self) -> bool:
-        return self.status == "paid"
-
-    @property
-    def is_awaiting(self) -> bool:
-        return self.status == "awaiting"
 
     @property
     def refundable(self) -> Decimal:
@@ -116,10 +104,16 @@ class Period:
     details_xml: str | None
 
 
-class PosStore(SqliteStore):
+class PosStore(ReceiptStore):
     """Thread-safe; one connection. `path=None` keeps everything in memory (tests, demos)."""
 
     SCHEMA = SCHEMA
+    TABLE = "payments"
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        super().__init__(path)
+        # tills written before the shared status vocabulary called a pending payment "awaiting"
+        self._exec("UPDATE payments SET status = 'pending' WHERE status = 'awaiting'")
 
     # -- registration (config) ---------------------------------------------------------------
     def config(self) -> dict[str, str]:
@@ -166,11 +160,11 @@ class PosStore(SqliteStore):
         rows = self._rows("SELECT * FROM payments WHERE id = ?", payment_id)
         return self._payment(rows[0]) if rows else None
 
-    def awaiting(self) -> list[Payment]:
+    def pending(self) -> list[Payment]:
         return [
             self._payment(r)
             for r in self._rows(
-                "SELECT * FROM payments WHERE status = 'awaiting' AND invoice_reference IS NOT NULL"
+                "SELECT * FROM payments WHERE status = 'pending' AND invoice_reference IS NOT NULL"
             )
         ]
 
@@ -190,8 +184,8 @@ class PosStore(SqliteStore):
         pid = "S" + secrets.token_hex(5).upper()
         ts = now().isoformat()
         self._exec(
-            "INSERT INTO payments (id, amount, currency, cashier_id, items, "
-            "cycle_started_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO payments (id, amount, currency, cashier_id, items, status, "
+            "cycle_started_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
             pid,
             f"{amount:.2f}",
             currency,
@@ -228,7 +222,7 @@ class PosStore(SqliteStore):
         ts = now().isoformat()
         return self._update(
             "UPDATE payments SET cycle_started_at = ?, cycles = cycles + 1, "
-            "updated_at = ? WHERE id = ? AND status = 'awaiting'",
+            "updated_at = ? WHERE id = ? AND status = 'pending'",
             ts,
             ts,
             payment_id,
@@ -239,7 +233,7 @@ class PosStore(SqliteStore):
     ) -> bool:
         return self._update(
             "UPDATE payments SET status = 'paid', ers_reference = ?, paid_at = ?, updated_at = ? "
-            "WHERE id = ? AND status = 'awaiting'",
+            "WHERE id = ? AND status = 'pending'",
             ers_reference,
             (paid_at or now()).isoformat(),
             now().isoformat(),
@@ -249,24 +243,10 @@ class PosStore(SqliteStore):
     def finish(self, payment_id: str, status: str, note: str | None = None) -> bool:
         return self._update(
             "UPDATE payments SET status = ?, note = COALESCE(?, note), "
-            "updated_at = ? WHERE id = ? AND status = 'awaiting'",
+            "updated_at = ? WHERE id = ? AND status = 'pending'",
             status,
             note,
             now().isoformat(),
-            payment_id,
-        )
-
-    def claim_receipt(self, payment_id: str) -> bool:
-        return self._update(
-            "UPDATE payments SET receipt_state = 'sending' WHERE id = ? AND "
-            "status = 'paid' AND receipt_state IN ('none', 'failed')",
-            payment_id,
-        )
-
-    def receipt_done(self, payment_id: str, ok: bool) -> None:
-        self._exec(
-            "UPDATE payments SET receipt_state = ? WHERE id = ?",
-            "sent" if ok else "failed",
             payment_id,
         )
 
