@@ -54,6 +54,21 @@ def address_options(port: int, reached_by: str) -> Callable[[F], F]:
     return decorate
 
 
+def online_terminal_options(
+    env_prefix: str, terminal_help: str, port: int, reached_by: str
+) -> Callable[[F], F]:
+    """``--seqr-url``, ``--terminal``, ``--password``, ``--host``, ``--port``, ``--public-url``:
+    what a merchant with one online terminal (parking, webshop) is started with."""
+
+    def decorate(f: F) -> F:
+        f = address_options(port, reached_by)(f)
+        f = password_option(env_prefix)(f)
+        f = terminal_option(env_prefix, terminal_help)(f)
+        return seqr_url_option(env_prefix)(f)
+
+    return decorate
+
+
 def database_option(default: str, help: str) -> Callable[[F], F]:
     return click.option(
         "--database",

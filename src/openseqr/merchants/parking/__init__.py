@@ -4,8 +4,8 @@
     app = create_parking_app("http://127.0.0.1:8080", "public_test_shop_terminal", "12345678",
                              "http://127.0.0.1:8081", database_path="data/parking.sqlite3")
 
-Serve it with `openseqr parking serve …`; `openseqr demo` runs it next to the server. See
-docs/parking.md.
+Serve it with `openseqr parking serve …` (or `python -m openseqr.merchants.parking serve …`);
+`openseqr demo` runs it next to the server. See docs/parking.md.
 """
 
 from .app import SERVICE_NAME, create_parking_app

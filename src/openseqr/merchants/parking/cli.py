@@ -12,15 +12,12 @@ from __future__ import annotations
 import click
 
 from .._common.cli import (
-    address_options,
     database_option,
     notify_secret_option,
-    password_option,
+    online_terminal_options,
     public_base,
     scheme_option,
-    seqr_url_option,
     serve_app,
-    terminal_option,
 )
 
 
@@ -30,10 +27,12 @@ def parking() -> None:
 
 
 @parking.command(name="serve")
-@seqr_url_option("PARKING")
-@terminal_option("PARKING", "TERMINALID the service is registered with")
-@password_option("PARKING")
-@address_options(8081, reached_by="how the SEQR server and phones reach this service")
+@online_terminal_options(
+    "PARKING",
+    "TERMINALID the service is registered with",
+    8081,
+    "how the SEQR server and phones reach this service",
+)
 @click.option(
     "--notify-base-url",
     default=None,

@@ -11,15 +11,12 @@ from __future__ import annotations
 import click
 
 from .._common.cli import (
-    address_options,
     database_option,
     notify_secret_option,
-    password_option,
+    online_terminal_options,
     public_base,
     scheme_option,
-    seqr_url_option,
     serve_app,
-    terminal_option,
 )
 
 
@@ -29,10 +26,9 @@ def webshop() -> None:
 
 
 @webshop.command(name="serve")
-@seqr_url_option("WEBSHOP")
-@terminal_option("WEBSHOP", "the shop's TERMINALID")
-@password_option("WEBSHOP")
-@address_options(8082, reached_by="how the SEQR server and phones reach the shop")
+@online_terminal_options(
+    "WEBSHOP", "the shop's TERMINALID", 8082, "how the SEQR server and phones reach the shop"
+)
 @database_option("data/webshop/webshop.sqlite3", "the order database (SQLite file)")
 @notify_secret_option("WEBSHOP")
 @click.option(
