@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,12 @@ import pytest
 
 from tests.browser.conftest import DESKTOP, MOBILE, TO_DOCS, enter_pin, open_code, sign_in
 from tests.fixtures_server import RunningServer
-from tests.merchants.test_webshop import (
-    ALICE,
-    PHONE_UA,
-    TERMINAL_ID,
-    TERMINAL_PASSWORD,
+from tests.merchants.launch import (
     RunningMerchant,
-    start_merchant,
+    merchants,  # noqa: F401  (fixture)
+    webshop_args,
 )
+from tests.merchants.test_webshop import ALICE, PHONE_UA
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -88,20 +86,6 @@ def shots(request: pytest.FixtureRequest) -> Shots:
 
 
 @pytest.fixture
-def merchants(tmp_path: Path) -> Iterator[Callable[..., RunningMerchant]]:
-    started: list[RunningMerchant] = []
-
-    def start(kind: str, *args: str) -> RunningMerchant:
-        m = start_merchant(kind, tmp_path, list(args))
-        started.append(m)
-        return m
-
-    yield start
-    for m in started:
-        m.stop()
-
-
-@pytest.fixture
 def page_errors() -> list[str]:
     return []
 
@@ -157,12 +141,10 @@ def test_webshop_desktop_qr_paid_by_wallet(
     browser: Any,
     srv: RunningServer,
     shots: Shots,
-    merchants: Callable[..., RunningMerchant],
+    merchants: Callable[..., RunningMerchant],  # noqa: F811
     page_errors: list[str],
 ) -> None:
-    shop = merchants(
-        "webshop", "--seqr-url", srv.url, "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD
-    )
+    shop = merchants("webshop", *webshop_args(srv.url))
     page = new_page(browser, page_errors, viewport=DESKTOP)
     page.goto(shop.url + "/")
     shots(page, "catalogue")
@@ -195,12 +177,10 @@ def test_webshop_mobile_deep_link_and_back_url(
     browser: Any,
     srv: RunningServer,
     shots: Shots,
-    merchants: Callable[..., RunningMerchant],
+    merchants: Callable[..., RunningMerchant],  # noqa: F811
     page_errors: list[str],
 ) -> None:
-    shop = merchants(
-        "webshop", "--seqr-url", srv.url, "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD
-    )
+    shop = merchants("webshop", *webshop_args(srv.url))
     page = new_page(
         browser, page_errors, viewport=MOBILE, user_agent=PHONE_UA, is_mobile=True, has_touch=True
     )
@@ -236,7 +216,7 @@ def test_pos_setup_sale_receipt_and_close_day(
     browser: Any,
     srv: RunningServer,
     shots: Shots,
-    merchants: Callable[..., RunningMerchant],
+    merchants: Callable[..., RunningMerchant],  # noqa: F811
     page_errors: list[str],
 ) -> None:
     till = merchants(

@@ -1,7 +1,7 @@
 """The merchant's notification endpoint is down (spec 8.5, 9.2; D-03, D-10–D-12).
 
 End to end: a real `openseqr serve` (acknowledgement window 2 s) and the parking service as a
-separate `openseqr parking serve` process whose notificationUrl points elsewhere
+separate `python -m openseqr.merchants.parking serve` process whose notificationUrl points elsewhere
 (`--notify-base-url`): a closed 127.0.0.1 port, or a tiny proxy in this process that fails the
 first attempt. The public test terminal's retry policy is set with the operator CLI.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,14 +34,9 @@ from openseqr.sdk import InvoiceStatus, SeqrClient
 from openseqr.wallet import HeadlessWallet, ServiceSession, Status
 from tests.fixtures_server import RunningServer
 from tests.helpers import free_port
-from tests.merchants.conftest import (
-    TERMINAL_ID,
-    TERMINAL_PASSWORD,
-    RunningParking,
-    register,
-    start_parking,
-)
-from tests.merchants.test_parking import ALICE, QR, server_invoice, wait_until
+from tests.merchants.conftest import RunningParking
+from tests.merchants.launch import TERMINAL_ID, TERMINAL_PASSWORD, server_invoice, wait_until
+from tests.merchants.test_parking import ALICE, QR
 
 pytestmark = pytest.mark.slow
 
@@ -50,21 +45,6 @@ PRICE = Decimal("20.00")  # zone 42, 1 h (the default choice)
 
 
 # -------------------------------------------------------------------------- helpers
-
-
-@pytest.fixture
-def parking_to(tmp_path: Path) -> Iterator[Callable[[RunningServer, str], RunningParking]]:
-    started: list[RunningParking] = []
-
-    def start(srv: RunningServer, notify_base_url: str) -> RunningParking:
-        p = start_parking(srv.url, tmp_path, "--notify-base-url", notify_base_url)
-        started.append(p)
-        register(srv.database_url, p.url)
-        return p
-
-    yield start
-    for p in started:
-        p.stop()
 
 
 @pytest.fixture
@@ -123,11 +103,11 @@ def seqr_status(srv: RunningServer, reference: str) -> Any:
 def test_endpoint_down_no_retries_success_page_acknowledges(
     database_url: str,
     server_factory: Callable[..., RunningServer],
-    parking_to: Callable[[RunningServer, str], RunningParking],
+    parking_factory: Callable[..., RunningParking],
 ) -> None:
     srv = server_factory(database_url, extra_env=ACK_WINDOW)
     admin(srv, "terminal", "set", TERMINAL_ID, "--notify-retries", "0")
-    parking = parking_to(srv, dead_url())
+    parking = parking_factory(srv, "--notify-base-url", dead_url())
     with HeadlessWallet(srv.url, *ALICE) as wallet:
         before = wallet.balances()["SEK"]
         outcome = wallet.run(QR)  # … and the app opens the Success URL
@@ -159,11 +139,11 @@ def test_endpoint_down_no_retries_success_page_acknowledges(
 def test_endpoint_down_no_retries_nobody_polls_reverses(
     sqlite_url: str,
     server_factory: Callable[..., RunningServer],
-    parking_to: Callable[[RunningServer, str], RunningParking],
+    parking_factory: Callable[..., RunningParking],
 ) -> None:
     srv = server_factory(sqlite_url, extra_env=ACK_WINDOW)
     admin(srv, "terminal", "set", TERMINAL_ID, "--notify-retries", "0")
-    parking = parking_to(srv, dead_url())
+    parking = parking_factory(srv, "--notify-base-url", dead_url())
     with HeadlessWallet(srv.url, *ALICE) as wallet:
         before = wallet.balances()["SEK"]
         _, ref, paid = pay_without_success_page(wallet)
@@ -246,14 +226,14 @@ class FlakyProxy:
 def test_first_attempt_fails_second_delivers_and_acknowledges(
     sqlite_url: str,
     server_factory: Callable[..., RunningServer],
-    parking_to: Callable[[RunningServer, str], RunningParking],
+    parking_factory: Callable[..., RunningParking],
 ) -> None:
     srv = server_factory(sqlite_url, extra_env=ACK_WINDOW)
     terminal = json.loads(admin(srv, "terminal", "show", TERMINAL_ID, "--json"))
     assert terminal["notify_retries"] == 3  # the default policy (D-03)
     # the parking service's own /seqr/notify sits behind the flaky proxy
     with FlakyProxy("http://127.0.0.1:9") as proxy:
-        parking = parking_to(srv, proxy.url)
+        parking = parking_factory(srv, "--notify-base-url", proxy.url)
         proxy.target = parking.url  # known only now: forward there
         with HeadlessWallet(srv.url, *ALICE) as wallet:
             before = wallet.balances()["SEK"]

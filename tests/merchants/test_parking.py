@@ -1,13 +1,12 @@
 """The reference parking External Service (spec 4.1, AT-ES 13.7) and `openseqr demo`.
 
 End to end: a real `openseqr serve` (SQLite and PostgreSQL), the parking service as a separate
-`openseqr parking serve` process, registered with `openseqr service add`, driven by the headless
+`python -m openseqr.merchants.parking serve` process, registered with `openseqr service add`, driven by the headless
 wallet (`openseqr.wallet`). In process: the pages against a fake SDK client (render checks).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shlex
@@ -20,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from openseqr.merchants.parking import ZONES, create_parking_app
@@ -36,23 +34,20 @@ from openseqr.sdk import (
 from openseqr.wallet import Choice, HeadlessWallet, Page, Status
 from tests.fixtures_server import RunningServer
 from tests.helpers import free_port, wait_for_http
-from tests.merchants.conftest import TERMINAL_ID, TERMINAL_PASSWORD, RunningParking
+from tests.merchants.conftest import RunningParking
+from tests.merchants.launch import (
+    TERMINAL_ID,
+    TERMINAL_PASSWORD,
+    InProcessBrowser,
+    server_invoice,
+    server_receipts,
+    wait_until,
+)
 
 ALICE = ("46700000001", "1111")
 DAVE = ("46700000004", "4444")  # the bank declines
 QR = service_qr("parking", zone="42")
 PACKAGE = Path(__file__).parents[2] / "src/openseqr/merchants/parking"
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def fragment(url: str) -> tuple[str, str | None]:
@@ -65,28 +60,6 @@ def fragment(url: str) -> tuple[str, str | None]:
 def first_choice(choices: tuple[Choice, ...]) -> Choice:
     """What the user taps by default: the first choice that is not "Leave"."""
     return next(c for c in choices if not c.is_cancel)
-
-
-def server_receipts(database_url: str, ers_reference: str) -> list[Any]:
-    from openseqr.storage import open_store
-
-    store = open_store(database_url)
-    try:
-        with store.transaction(write=False) as tx:
-            return tx.receipt_documents(ers_reference)
-    finally:
-        store.close()
-
-
-def server_invoice(database_url: str, reference: str) -> Any:
-    from openseqr.storage import open_store
-
-    store = open_store(database_url)
-    try:
-        with store.transaction(write=False) as tx:
-            return tx.get_invoice(reference)
-    finally:
-        store.close()
 
 
 # -------------------------------------------------------------------------- end to end
@@ -364,32 +337,12 @@ def fake() -> FakeSeqr:
     return FakeSeqr()
 
 
-class Pages:
-    """A blocking browser (cookies kept) on the app in process (httpx.ASGITransport)."""
-
-    def __init__(self, app: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://parking.test"
-        )
-
-    def get(self, url: str, **kw: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.get(url, **kw))
-
-    def post(self, url: str, **kw: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.post(url, **kw))
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
-
-
 @pytest.fixture
-def page_client(fake: FakeSeqr) -> Iterator[Pages]:
+def page_client(fake: FakeSeqr) -> Iterator[InProcessBrowser]:
     app = create_parking_app(
         "http://seqr.test", TERMINAL_ID, TERMINAL_PASSWORD, "http://parking.test", client=fake
     )
-    pages = Pages(app)
+    pages = InProcessBrowser(app, "http://parking.test")
     try:
         yield pages
     finally:
@@ -397,7 +350,9 @@ def page_client(fake: FakeSeqr) -> Iterator[Pages]:
         app.state.store.close()
 
 
-def test_pay_sends_invoice_and_answers_trigger(page_client: Pages, fake: FakeSeqr) -> None:
+def test_pay_sends_invoice_and_answers_trigger(
+    page_client: InProcessBrowser, fake: FakeSeqr
+) -> None:
     choose = page_client.get("/order/choose", params={"token": TOKEN})
     assert choose.status_code == 200
     for price in ("10.00 kr", "20.00 kr", "40.00 kr", "80.00 kr"):  # zone 42: 20 kr/h
@@ -422,7 +377,9 @@ def test_pay_sends_invoice_and_answers_trigger(page_client: Pages, fake: FakeSeq
     assert fake.cancelled == [ref]
 
 
-def test_success_page_resolves_without_notification(page_client: Pages, fake: FakeSeqr) -> None:
+def test_success_page_resolves_without_notification(
+    page_client: InProcessBrowser, fake: FakeSeqr
+) -> None:
     r = page_client.post(
         "/order/pay", data={"token": TOKEN, "minutes": "60"}, headers={"Accept": "application/json"}
     )
@@ -440,7 +397,7 @@ def test_success_page_resolves_without_notification(page_client: Pages, fake: Fa
     "code,title", [(60, "Session expired"), (61, "Session closed"), (63, "Link not valid")]
 )
 def test_session_problems_are_explained(
-    page_client: Pages, fake: FakeSeqr, code: int, title: str
+    page_client: InProcessBrowser, fake: FakeSeqr, code: int, title: str
 ) -> None:
     from openseqr.sdk import error_for_code
 
@@ -454,7 +411,7 @@ def test_session_problems_are_explained(
     assert r.json()["resultCode"] == code and fake.invoices == []
 
 
-def test_unknown_zone(page_client: Pages, fake: FakeSeqr) -> None:
+def test_unknown_zone(page_client: InProcessBrowser, fake: FakeSeqr) -> None:
     fake.session["zone"] = "999"
     page = page_client.get("/order/choose", params={"token": TOKEN})
     assert "Unknown zone" in page.text and "999" in page.text
@@ -468,7 +425,7 @@ def _too_wide(css: str) -> list[str]:
     return [m.group(0) for m in _WIDTH.finditer(css) if float(m.group(2)) > 320]
 
 
-def test_pages_fit_320_by_480(page_client: Pages, fake: FakeSeqr) -> None:
+def test_pages_fit_320_by_480(page_client: InProcessBrowser, fake: FakeSeqr) -> None:
     """Static checks (real browser screenshots come later): viewport meta, back navigation,
     no CSS width over 320 px in the stylesheet or inline styles."""
     css = page_client.get("/static/parking.css")

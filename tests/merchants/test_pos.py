@@ -16,14 +16,11 @@ import httpx
 import pytest
 
 from openseqr.merchants.pos import parse_report
-from openseqr.merchants.pos.app import new_password
+from openseqr.merchants.pos.till import new_password
 from openseqr.sdk import InvoiceStatus, SeqrClient
 from tests.fixtures_server import RunningServer
-from tests.merchants import test_webshop as _shop
-from tests.merchants.test_webshop import ALICE, RunningMerchant, wait_until
-
-merchants = _shop.merchants  # fixtures shared with the webshop tests
-sqlite_server = _shop.sqlite_server
+from tests.merchants.launch import RunningMerchant, server_receipts, wait_until
+from tests.merchants.test_webshop import ALICE
 
 RESELLER = ("public_test_shop", "9900", "1234")
 
@@ -98,17 +95,6 @@ def scan_and_pay(srv: RunningServer, seqr_id: str) -> str:
     paid = srv.app("POST", f"/invoices/{ref}/pay", json=ALICE)
     assert paid.status_code == 200, paid.text
     return str(ref)
-
-
-def server_receipts(database_url: str, ers_reference: str) -> list[Any]:
-    from openseqr.storage import open_store
-
-    store = open_store(database_url)
-    try:
-        with store.transaction(write=False) as tx:
-            return tx.receipt_documents(ers_reference)
-    finally:
-        store.close()
 
 
 # -------------------------------------------------------------------------- end to end

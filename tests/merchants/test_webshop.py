@@ -1,24 +1,15 @@
 """The reference webshop (spec 4.2, 4.3, 9.3–9.5) against a real `openseqr serve`.
 
 End to end: the server (SQLite; PostgreSQL for the desktop flow) and the shop as a separate
-`python -m openseqr.merchants.webshop serve` process on 127.0.0.1; the customer pays through the
+`python -m openseqr.merchants.webshop serve` process (tests/merchants/launch.py) on 127.0.0.1; the customer pays through the
 app API. In process: platform detection and the signed cart cookie.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,9 +19,15 @@ from openseqr.merchants.webshop import create_webshop_app, platform_of
 from openseqr.merchants.webshop.app import CartCookie
 from openseqr.sdk import InvoiceStatus, SeqrClient
 from tests.fixtures_server import RunningServer
-from tests.helpers import free_port, wait_for_http
+from tests.merchants.launch import (
+    TERMINAL_ID,
+    TERMINAL_PASSWORD,
+    InProcessBrowser,
+    RunningMerchant,
+    wait_until,
+    webshop_args,
+)
 
-TERMINAL_ID, TERMINAL_PASSWORD = "public_test_shop_terminal", "12345678"
 ALICE = {"msisdn": "46700000001", "pin": "1111"}
 DAVE = {"msisdn": "46700000004", "pin": "4444"}  # the bank declines
 PHONE_UA = (
@@ -41,105 +38,8 @@ DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Ge
 STATUS_KEYS = {"resultCode", "resultDescription", "status", "customerTokens", "version"}
 
 
-def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-@dataclass
-class RunningMerchant:
-    url: str
-    db_path: Path
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def rows(self, table: str) -> list[dict[str, Any]]:
-        with sqlite3.connect(self.db_path) as db:
-            db.row_factory = sqlite3.Row
-            return [dict(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY created_at")]
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
-def start_merchant(kind: str, workdir: Path, args: list[str]) -> RunningMerchant:
-    """`python -m openseqr.merchants.<kind> serve …` on a free 127.0.0.1 port."""
-    port = free_port()
-    db_path = workdir / f"{kind}-{port}.sqlite3"
-    log_path = workdir / f"{kind}-{port}.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            f"openseqr.merchants.{kind}",
-            "serve",
-            *args,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--database",
-            str(db_path),
-        ],
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/health", timeout=30, process=process)
-    except Exception:
-        process.kill()
-        raise RuntimeError(f"{kind} did not start:\n" + log_path.read_text()) from None
-    return RunningMerchant(url, db_path, process, log_path)
-
-
-def start_webshop(seqr_url: str, workdir: Path) -> RunningMerchant:
-    return start_merchant(
-        "webshop",
-        workdir,
-        ["--seqr-url", seqr_url, "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD],
-    )
-
-
-@pytest.fixture
-def sqlite_server(tmp_path: Path, server_factory: Callable[..., RunningServer]) -> RunningServer:
-    return server_factory(f"sqlite:///{tmp_path / 'seqr.sqlite3'}")
-
-
-@pytest.fixture
-def merchants(tmp_path: Path) -> Iterator[Callable[..., RunningMerchant]]:
-    started: list[RunningMerchant] = []
-
-    def start(kind: str, *args: str) -> RunningMerchant:
-        m = start_merchant(kind, tmp_path, list(args))
-        started.append(m)
-        return m
-
-    yield start
-    for m in started:
-        m.stop()
-
-
 def webshop_for(merchants: Callable[..., RunningMerchant], srv: RunningServer) -> RunningMerchant:
-    return merchants(
-        "webshop", "--seqr-url", srv.url, "--terminal", TERMINAL_ID, "--password", TERMINAL_PASSWORD
-    )
+    return merchants("webshop", *webshop_args(srv.url))
 
 
 def checkout(
@@ -315,31 +215,6 @@ def test_cancel_and_declined_payment(
 # -------------------------------------------------------------------------- in process
 
 
-class InProcess:
-    """A blocking browser (cookies kept, redirects followed) on an app in process."""
-
-    def __init__(self, app: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://shop.test",
-            follow_redirects=True,
-        )
-
-    def __enter__(self) -> InProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.loop.run_until_complete(self.client.aclose())
-        self.loop.close()
-
-    def get(self, url: str, **kw: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.get(url, **kw))
-
-    def post(self, url: str, **kw: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.post(url, **kw))
-
-
 def test_cart_cookie_is_signed() -> None:
     cookie = CartCookie(b"k" * 32)
     value = cookie.dump({"T-ADULT": 2})
@@ -356,7 +231,7 @@ def test_pages_render_and_cart_math() -> None:
     app = create_webshop_app(
         "http://seqr.test", TERMINAL_ID, TERMINAL_PASSWORD, "http://shop.test", client=object()
     )
-    with InProcess(app) as client:
+    with InProcessBrowser(app, "http://shop.test", follow_redirects=True) as client:
         index = client.get("/")
         assert index.status_code == 200 and "Adult ticket" in index.text
         assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in index.text
