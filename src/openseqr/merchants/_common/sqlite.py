@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def record(cls: type[R], row: sqlite3.Row, **convert: Callable[[Any], Any]) -> R:
+    """The dataclass `cls` from a row with one column per field; `convert` turns a column's
+    stored text into the field's type (``amount=Decimal``)."""
+    values = {f.name: row[f.name] for f in fields(cls)}
+    return cls(**{k: convert[k](v) if k in convert else v for k, v in values.items()})
 
 
 class SqliteStore:

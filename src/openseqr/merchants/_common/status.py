@@ -7,9 +7,10 @@ the pages and the JSON they poll show them as they are.
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 
-from openseqr.sdk import InvoiceStatus
+from openseqr.sdk import InvoiceStatus, PaymentStatus
 
 
 class OrderStatus(StrEnum):
@@ -45,3 +46,19 @@ class HasStatus:
     @property
     def is_paid(self) -> bool:
         return self.status == OrderStatus.PAID
+
+
+def check_notification_hint(
+    status: PaymentStatus, key: str, record_id: str, log: logging.Logger
+) -> None:
+    """Log when a notification URL's ``?<key>=`` names another record than the invoice's own
+    (the invoice reference decides; the hint is only a cross-check)."""
+    hinted = status.notification.query.get(key) if status.notification else None
+    if hinted and hinted != record_id:
+        log.warning(
+            "notification for %s names %s %s, invoice belongs to %s",
+            status.reference,
+            key,
+            hinted,
+            record_id,
+        )

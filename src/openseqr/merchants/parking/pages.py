@@ -24,7 +24,7 @@ COOKIE = "parking_ticket"
 
 
 def parking_of(request: Request) -> Parking:
-    return request.app.state.parking  # type: ignore[no-any-return]
+    return request.app.state.parking
 
 
 # -- responses ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from openseqr.sdk import (
 )
 
 from .._common.receipts import receipt_owed, submit_receipt_once
-from .._common.status import OrderStatus, outcome_of
+from .._common.status import OrderStatus, check_notification_hint, outcome_of
 from .store import Ticket, TicketStore
 from .tariff import Zone
 
@@ -122,14 +122,7 @@ class Parking:
         if ticket is None:
             log.warning("notification for unknown invoice %s", status.reference)
             return
-        hinted = status.notification.query.get("ticket") if status.notification else None
-        if hinted and hinted != ticket.id:
-            log.warning(
-                "notification for %s names ticket %s, invoice belongs to %s",
-                status.reference,
-                hinted,
-                ticket.id,
-            )
+        check_notification_hint(status, "ticket", ticket.id, log)
         self.store.mark_notified(ticket.id)
         await self.apply_status(ticket, status, "notification")
 

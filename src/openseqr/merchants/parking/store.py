@@ -17,6 +17,7 @@ from .._common.clock import from_iso as _dt
 from .._common.clock import to_iso as _iso
 from .._common.clock import utc_now as _now
 from .._common.receipts import ReceiptStore
+from .._common.sqlite import record
 from .._common.status import HasStatus
 
 SCHEMA = """
@@ -90,27 +91,13 @@ class TicketStore(ReceiptStore):
 
     @staticmethod
     def _ticket(row: sqlite3.Row) -> Ticket:
-        return Ticket(
-            id=row["id"],
-            secret=row["secret"],
-            token=row["token"],
-            msisdn=row["msisdn"],
-            subscriber_key=row["subscriber_key"],
-            zone=row["zone"],
-            zone_name=row["zone_name"],
-            minutes=row["minutes"],
-            amount=row["amount"],
-            currency=row["currency"],
-            invoice_reference=row["invoice_reference"],
-            status=row["status"],
-            code=row["code"],
-            valid_from=_dt(row["valid_from"]),
-            valid_until=_dt(row["valid_until"]),
-            ers_reference=row["ers_reference"],
-            acknowledged_via=row["acknowledged_via"],
-            notified_at=_dt(row["notified_at"]),
-            receipt_state=row["receipt_state"],
-            created_at=_dt(row["created_at"]) or _now(),
+        return record(
+            Ticket,
+            row,
+            valid_from=_dt,
+            valid_until=_dt,
+            notified_at=_dt,
+            created_at=lambda v: _dt(v) or _now(),
         )
 
     def get(self, ticket_id: str) -> Ticket | None:

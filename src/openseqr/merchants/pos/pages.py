@@ -20,7 +20,7 @@ log = logging.getLogger("openseqr.merchants.pos")
 
 
 def till_of(request: Request) -> Till:
-    return request.app.state.till  # type: ignore[no-any-return]
+    return request.app.state.till
 
 
 # -- responses ------------------------------------------------------------------------------

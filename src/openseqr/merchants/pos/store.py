@@ -19,6 +19,7 @@ from typing import Any
 from .._common.clock import from_iso as _dt
 from .._common.clock import utc_now as now
 from .._common.receipts import ReceiptStore
+from .._common.sqlite import record
 from .._common.status import HasStatus
 
 SCHEMA = """
@@ -137,23 +138,15 @@ class PosStore(ReceiptStore):
     # -- payments ---------------------------------------------------------------------------
     @staticmethod
     def _payment(r: sqlite3.Row) -> Payment:
-        return Payment(
-            id=r["id"],
-            invoice_reference=r["invoice_reference"],
-            amount=Decimal(r["amount"]),
-            currency=r["currency"],
-            cashier_id=r["cashier_id"],
-            items=json.loads(r["items"]),
-            status=r["status"],
-            note=r["note"],
-            version=r["version"],
-            ers_reference=r["ers_reference"],
-            receipt_state=r["receipt_state"],
-            refunded=Decimal(r["refunded"]),
-            cycle_started_at=_dt(r["cycle_started_at"]) or now(),
-            cycles=r["cycles"],
-            paid_at=_dt(r["paid_at"]),
-            created_at=_dt(r["created_at"]) or now(),
+        return record(
+            Payment,
+            r,
+            amount=Decimal,
+            items=json.loads,
+            refunded=Decimal,
+            cycle_started_at=lambda v: _dt(v) or now(),
+            paid_at=_dt,
+            created_at=lambda v: _dt(v) or now(),
         )
 
     def get(self, payment_id: str) -> Payment | None:

@@ -33,7 +33,7 @@ CART_COOKIE = "bio_cart"
 
 
 def shop_of(request: Request) -> Webshop:
-    return request.app.state.webshop  # type: ignore[no-any-return]
+    return request.app.state.webshop
 
 
 # -- responses ------------------------------------------------------------------------------

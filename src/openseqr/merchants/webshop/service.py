@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 
 from openseqr.sdk import NotificationReceiver, PaymentStatus
 
-from .._common.status import OrderStatus, outcome_of
+from .._common.status import OrderStatus, check_notification_hint, outcome_of
 from .cart import CartCookie
 from .store import Order, OrderStore
 
@@ -55,14 +55,7 @@ class Webshop:
         if status.notification is None:
             await self.apply_status(order, status, "status-url")
             return
-        hinted = status.notification.query.get("order")
-        if hinted and hinted != order.id:
-            log.warning(
-                "notification for %s names order %s, invoice belongs to %s",
-                status.reference,
-                hinted,
-                order.id,
-            )
+        check_notification_hint(status, "order", order.id, log)
         self.store.mark_notified(order.id)
         await self.apply_status(order, status, "notification")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .._common.clock import from_iso as _dt
 from .._common.clock import utc_now
-from .._common.sqlite import SqliteStore
+from .._common.sqlite import SqliteStore, record
 from .._common.status import HasStatus
 
 SCHEMA = """
@@ -69,20 +69,14 @@ class OrderStore(SqliteStore):
 
     @staticmethod
     def _order(row: sqlite3.Row) -> Order:
-        return Order(
-            id=row["id"],
-            items=json.loads(row["items"]),
-            amount=Decimal(row["amount"]),
-            currency=row["currency"],
-            platform=row["platform"],
-            invoice_reference=row["invoice_reference"],
-            qr_code=row["qr_code"],
-            status=row["status"],
-            ers_reference=row["ers_reference"],
-            acknowledged_via=row["acknowledged_via"],
-            notified_at=_dt(row["notified_at"]),
-            paid_at=_dt(row["paid_at"]),
-            created_at=_dt(row["created_at"]) or utc_now(),
+        return record(
+            Order,
+            row,
+            items=json.loads,
+            amount=Decimal,
+            notified_at=_dt,
+            paid_at=_dt,
+            created_at=lambda v: _dt(v) or utc_now(),
         )
 
     def _one(self, sql: str, *args: object) -> Order | None:
