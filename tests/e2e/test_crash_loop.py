@@ -12,7 +12,8 @@ After every restart, and strictly once more after the final recovery wait:
 * no double debit: at most one payment and one reversal transfer per invoice, matching its state;
   refunds never exceed the payment, and the invoice, refund rows and refund transfers agree;
 * every payment and refund the server answered as done before a kill is still there
-  (acknowledged payments are PAID, answered refunds exist);
+  (a payment answered PAID to the app is paid or reversed, an acknowledged one is PAID, an
+  answered refund exists);
 * every paid (or reversed) invoice with a notification URL has its outbox row, no row fails, and
   each row is delivered at least once once its lease has lapsed (repeats are allowed, A-09);
 * nothing stays in PAYING or PAID_UNACKED past its (short, configured) timeout.
@@ -96,6 +97,7 @@ class Load:
         self.notify_url = notify_url
         self.stop = threading.Event()
         self.lock = threading.Lock()
+        self.paid: set[str] = set()  # the app's pay answered PAID
         self.acked: set[str] = set()  # getPaymentStatus answered PAID
         self.refunds: dict[str, Decimal] = {}  # refund ersReference -> amount answered 0
         self.counts: Counter[str] = Counter()
@@ -162,8 +164,12 @@ class Load:
             self._count("pay_refused")
         elif r.status_code != 200:
             raise AssertionError(f"pay {ref}: {r.status_code} {r.text[:200]}")
+        elif r.json()["status"] == "PAID":
+            with self.lock:
+                self.paid.add(ref)
+                self.counts["paid"] += 1
         else:
-            self._count("paid" if r.json()["status"] == "PAID" else "pay_failed")
+            self._count("pay_failed")
         st = status(self.server, ref)
         if st.code != 0 or st.text("status") != "PAID":
             return
@@ -277,11 +283,19 @@ def money_violations(db: dict[str, list[tuple[Any, ...]]]) -> list[str]:
 
 
 def answered_violations(
-    db: dict[str, list[tuple[Any, ...]]], acked: set[str], refunds: dict[str, Decimal]
+    db: dict[str, list[tuple[Any, ...]]],
+    paid: set[str],
+    acked: set[str],
+    refunds: dict[str, Decimal],
 ) -> list[str]:
     """What the server answered as done before the snapshot is still done."""
     states = {ref: state for ref, state, *_ in db["invoices"]}
     found = [
+        f"{ref} was answered PAID to the customer, is {states.get(ref)}"
+        for ref in sorted(paid)
+        if states.get(ref) not in TRANSFERS_OF_STATE
+    ]
+    found += [
         f"{ref} was acknowledged PAID, is {states.get(ref)}"
         for ref in sorted(acked)
         if states.get(ref) != "paid"
@@ -329,14 +343,14 @@ def deadline_violations(
 
 def violations(load: Load, receiver: Receiver, watch: Watch, strict: bool = False) -> list[str]:
     with load.lock:  # answered before the snapshot starts: committed before it
-        acked, refunds = set(load.acked), dict(load.refunds)
+        paid, acked, refunds = set(load.paid), set(load.acked), dict(load.refunds)
     db = snapshot(load.server.database_url)
     with receiver.lock:
         delivered = receiver.counts.copy()
     return (
         ledger_violations(db)
         + money_violations(db)
-        + answered_violations(db, acked, refunds)
+        + answered_violations(db, paid, acked, refunds)
         + deadline_violations(db, delivered, watch, strict)
     )
 
