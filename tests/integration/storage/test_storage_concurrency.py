@@ -1,7 +1,9 @@
-"""Real concurrency, per backend: 20 threads, one store, a barrier so they collide."""
+"""Real concurrency, per backend: 20 threads on one store (or separate processes, each with
+its own store), a barrier so they collide."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +17,7 @@ from openseqr.core.ledger import customer_account, merchant_account
 from openseqr.core.ports import Store
 from openseqr.core.states import State
 from openseqr.storage import open_store
+from tests.integration.storage.cas_racer import read_then_save
 from tests.integration.storage.storage_factories import (
     at,
     customer,
@@ -57,20 +60,46 @@ def run_together(worker: Callable[[int], T]) -> list[T]:
         return list(pool.map(start, range(THREADS)))
 
 
-def test_lock_invoice_then_cas_exactly_one_wins(shared: Store) -> None:
-    def worker(i: int) -> bool:
+def test_lock_invoice_serialises_read_modify_write(shared: Store) -> None:
+    # The lock, not the CAS, decides here: every loser must already see the winner's write.
+    def worker(i: int) -> str:
         with shared.transaction() as tx:
             inv = tx.lock_invoice("R1")
             assert inv is not None
             if inv.state is not State.ISSUED:
-                return False
-            return tx.save_invoice(replace(inv, state=State.PAYING, payer=f"c{i}"), inv.rev)
+                return "saw the winner"
+            return "won" if tx.save_invoice(replace(inv, state=State.PAYING), inv.rev) else "lost"
 
     results = run_together(worker)
-    assert results.count(True) == 1
+    assert sorted(set(results)) == ["saw the winner", "won"] and results.count("won") == 1
     with shared.transaction(write=False) as tx:
         inv = tx.get_invoice("R1")
     assert inv is not None and inv.state is State.PAYING and inv.rev == 1
+
+
+RACERS = 6  # processes; each imports openseqr, so keep it small on a shared machine
+
+
+def test_racing_processes_cas_exactly_one_wins(shared: Store, storage_url: str) -> None:
+    # Separate processes, each with its own store, all read rev 0 before anyone writes: the
+    # compare-and-set in save_invoice is the only thing that can refuse the stale writers.
+    spawn = multiprocessing.get_context("spawn")
+    barrier, results = spawn.Barrier(RACERS), spawn.Queue()
+    racers = [
+        spawn.Process(target=read_then_save, args=(storage_url, i, barrier, results))
+        for i in range(RACERS)
+    ]
+    for p in racers:
+        p.start()
+    outcome = dict(results.get(timeout=180) for _ in racers)
+    for p in racers:
+        p.join(timeout=60)
+    assert [p.exitcode for p in racers] == [0] * RACERS
+    winners = [racer for racer, won in outcome.items() if won]
+    assert len(winners) == 1, f"{len(winners)} of {RACERS} stale writers saved over rev 0"
+    with shared.transaction(write=False) as tx:
+        inv = tx.get_invoice("R1")
+    assert inv is not None and inv.rev == 1 and inv.payer == f"c{winners[0]}"
 
 
 def test_stale_reads_cas_exactly_one_wins(shared: Store) -> None:
