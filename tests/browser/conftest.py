@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from openseqr.cli.main import main
 from openseqr.sdk import SeqrClient
-from tests.browser.es_service import TERMINAL_ID, TERMINAL_PASSWORD, EsService, EsThread
+from tests.browser.es_service import TERMINAL_ID, TERMINAL_PASSWORD, EsService
 from tests.fixtures_server import RunningServer, start_server
+from tests.support.cli import register_service
+from tests.support.uvicorn_thread import UvicornThread
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -66,32 +66,17 @@ def merchant(srv: RunningServer) -> Iterator[SeqrClient]:
 
 @pytest.fixture(scope="module")
 def es(srv: RunningServer) -> Iterator[EsService]:
-    with EsThread(EsService(srv.url)) as service:
+    service = EsService(srv.url)
+    with UvicornThread(service.app()) as server, service.client:
+        service.url = server.url
         for mode in ("form", "link", "location"):
-            urls = service.urls(mode)
-            result = CliRunner().invoke(
-                main,
-                [
-                    "service",
-                    "add",
-                    f"PARK_{mode.upper()}",
-                    "--name",
-                    "Test parking",
-                    "--terminal",
-                    TERMINAL_ID,
-                    "--order-url",
-                    urls["order"],
-                    "--success-url",
-                    urls["success"],
-                    "--failure-url",
-                    urls["failure"],
-                    "--cancel-url",
-                    urls["cancel"],
-                    "--database",
-                    srv.database_url,
-                ],
+            register_service(
+                srv.database_url,
+                f"PARK_{mode.upper()}",
+                "Test parking",
+                TERMINAL_ID,
+                service.urls(mode),
             )
-            assert result.exit_code == 0, result.output
         yield service
 
 

@@ -17,11 +17,9 @@ Every page has "Leave" = `<a href="SEQR-ACTION://WIZARD/CANCEL">`.
 from __future__ import annotations
 
 import html
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -30,7 +28,6 @@ from starlette.routing import Route
 
 from openseqr.sdk import InvoiceRow, SeqrClient
 from openseqr.sdk.errors import SeqrError
-from tests.helpers import free_port, wait_for_http
 
 TERMINAL_ID, TERMINAL_PASSWORD = "public_test_shop_terminal", "12345678"
 
@@ -199,32 +196,3 @@ fetch('/api/status?ref=' + encodeURIComponent(f.reference)).then(function (r) { 
                 Route("/probe", probe),
             ]
         )
-
-
-class EsThread:
-    """uvicorn serving an EsService on 127.0.0.1:<free port> in a daemon thread."""
-
-    def __init__(self, service: EsService) -> None:
-        self.service = service
-        self.port = free_port()
-        service.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            service.app(),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> EsService:
-        self.thread.start()
-        wait_for_http(self.service.url + "/probe", timeout=10)
-        return self.service
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.service.client.close()

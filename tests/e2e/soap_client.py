@@ -5,8 +5,8 @@
   Contexts are the minimal ones of the official samples (``clientRequestTimeout`` 0, principal,
   password) unless a test adds fields.
 * ``Wallet``: the app JSON API (``/api/app/v1``) with the sandbox customers of ``sandbox.py``.
-* ``served``: a module-scoped server per backend (SQLite / PostgreSQL) for test modules that
-  share one server between tests that do not interfere.
+
+Module-scoped servers per backend come from ``tests.support.servers``.
 """
 
 from __future__ import annotations
@@ -17,20 +17,17 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import zeep
 from lxml import etree
 from zeep import xsd
 
-from tests.fixtures_server import SOAP_PATH, RunningServer, start_server
-from tests.helpers import create_postgres_database, drop_postgres_database
+from tests.fixtures_server import SOAP_PATH, RunningServer
 
 TERMINAL_ID, TERMINAL_PASSWORD = "public_test_shop_terminal", "12345678"
 RESELLER_ID, RESELLER_USER, RESELLER_PASSWORD = "public_test_shop", "9900", "1234"
@@ -52,33 +49,6 @@ BOB = Customer("46700000002", "2222")
 CAROL = Customer("46700000003", "3333")  # empty SEK account
 DAVE = Customer("46700000004", "4444")  # the bank declines
 FRIDA = Customer("46700000005", "5555")  # holds the loyalty token X_CARD 2610411111110
-
-
-# -- servers ---------------------------------------------------------------------------------
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-def served(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    extra_env: dict[str, str] | None = None,
-) -> Iterator[RunningServer]:
-    """Body of a module-scoped, backend-parametrised server fixture (``params=BACKENDS``)."""
-    workdir = tmp_path_factory.mktemp(f"e2e-{request.param}")
-    pg: tuple[str, str] | None = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'e2e.sqlite3'}"
-    else:
-        admin = request.getfixturevalue("postgres_admin_url")
-        url = create_postgres_database(admin)
-        pg = (admin, url)
-    server = start_server(url, Path(workdir), extra_env=extra_env)
-    try:
-        yield server
-    finally:
-        server.stop()
-        if pg:
-            drop_postgres_database(*pg)
 
 
 # -- merchant --------------------------------------------------------------------------------

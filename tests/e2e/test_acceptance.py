@@ -25,7 +25,6 @@ import zeep
 
 from tests.e2e.soap_client import (
     ALICE,
-    BACKENDS,
     CAROL,
     DAVE,
     ERS_REFERENCE,
@@ -42,12 +41,12 @@ from tests.e2e.soap_client import (
     report_xml,
     reseller_context,
     row,
-    served,
     terminal_context,
     unique_seqr_id,
     wait_until,
 )
 from tests.fixtures_server import RunningServer
+from tests.support.servers import backend_server
 
 pytestmark = pytest.mark.slow
 
@@ -55,11 +54,7 @@ ACK_WINDOW = 2  # seconds; the spec's 20 s window, shortened for the test server
 PAST_WINDOW = ACK_WINDOW + 1
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def srv(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    yield from served(request, tmp_path_factory, {"OPENSEQR_ACK_WINDOW_SECONDS": str(ACK_WINDOW)})
+srv = backend_server({"OPENSEQR_ACK_WINDOW_SECONDS": str(ACK_WINDOW)})
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,7 +23,6 @@ import pytest
 
 from tests.e2e.soap_client import (
     ALICE,
-    BACKENDS,
     ERS_REFERENCE,
     INVOICE_REFERENCE,
     TERMINAL_ID,
@@ -35,11 +33,11 @@ from tests.e2e.soap_client import (
     random_password,
     reseller_context,
     row,
-    served,
     terminal_context,
     unique_seqr_id,
 )
 from tests.fixtures_server import RunningServer
+from tests.support.servers import backend_server
 
 pytestmark = pytest.mark.slow
 
@@ -48,11 +46,7 @@ WAIT_30_SECONDS = ACK_WINDOW + 1  # stands for the procedures' "wait 30 seconds"
 COMPANY = "Openseqr Test Company AB"
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def srv(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    yield from served(request, tmp_path_factory, {"OPENSEQR_ACK_WINDOW_SECONDS": str(ACK_WINDOW)})
+srv = backend_server({"OPENSEQR_ACK_WINDOW_SECONDS": str(ACK_WINDOW)})
 
 
 @pytest.fixture(scope="module")

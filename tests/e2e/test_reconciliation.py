@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,7 +21,6 @@ import pytest
 
 from tests.e2e.soap_client import (
     ALICE,
-    BACKENDS,
     CAROL,
     ERS_REFERENCE,
     TERMINAL_ID,
@@ -35,10 +33,10 @@ from tests.e2e.soap_client import (
     report_xml,
     reseller_context,
     row,
-    served,
     wait_until,
 )
 from tests.fixtures_server import RunningServer
+from tests.support.servers import backend_server
 
 pytestmark = pytest.mark.slow
 
@@ -46,11 +44,7 @@ ACK_WINDOW = 2
 GENERATED_AT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def srv(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    yield from served(request, tmp_path_factory, {"OPENSEQR_ACK_WINDOW_SECONDS": str(ACK_WINDOW)})
+srv = backend_server({"OPENSEQR_ACK_WINDOW_SECONDS": str(ACK_WINDOW)})
 
 
 @pytest.fixture(scope="module")

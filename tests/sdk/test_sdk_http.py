@@ -9,47 +9,20 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from openseqr import sdk
 from openseqr.sdk import AsyncSeqrClient, InvoiceStatus, SeqrClient
 from tests.fixtures_server import RunningServer
 from tests.helpers import free_port
 from tests.sdk.conftest import ALICE, TERMINAL
+from tests.support.uvicorn_thread import UvicornThread
 
 pytestmark = pytest.mark.slow
 
 ACK_ENV = {"OPENSEQR_ACK_WINDOW_SECONDS": "2"}
-
-
-class ServedReceiver:
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ServedReceiver:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 def _pay(server: RunningServer, reference: str) -> None:
@@ -115,7 +88,7 @@ def test_notification_receiver_acknowledges(ack_server: RunningServer, client: S
         lambda: AsyncSeqrClient(ack_server.url, *TERMINAL, timeout=10),
         on_status=lambda status, cid: seen.append((status, cid)),
     )
-    with ServedReceiver(receiver) as rx:
+    with UvicornThread(receiver, lifespan="on") as rx:
         sent = client.send_invoice(
             Decimal("19.00"),
             client_invoice_id="order-77",
@@ -165,7 +138,10 @@ def test_signed_notifications(ack_server: RunningServer, client: SeqrClient) -> 
     factory = lambda: AsyncSeqrClient(ack_server.url, *TERMINAL, timeout=10)  # noqa: E731
     right = sdk.NotificationReceiver(factory, lambda s, c: good.append(s), secret="whsec-test-1")
     wrong = sdk.NotificationReceiver(factory, lambda s, c: forged.append(s), secret="other")
-    with ServedReceiver(right) as rx_ok, ServedReceiver(wrong) as rx_bad:
+    with (
+        UvicornThread(right, lifespan="on") as rx_ok,
+        UvicornThread(wrong, lifespan="on") as rx_bad,
+    ):
         ok = client.send_invoice(Decimal("11.00"), notification_url=f"{rx_ok.url}/seqr/notify")
         bad = client.send_invoice(Decimal("12.00"), notification_url=f"{rx_bad.url}/seqr/notify")
         _pay(ack_server, ok.reference)

@@ -7,51 +7,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from click.testing import CliRunner
 
-from openseqr.cli.main import main
-from tests.e2e.soap_client import BACKENDS, served
 from tests.fixtures_server import RunningServer
-from tests.wallet.fake_service import TERMINAL_ID, VARIANTS, FakeService, ServiceThread
+from tests.support.cli import register_service
+from tests.support.servers import backend_server
+from tests.support.uvicorn_thread import UvicornThread
+from tests.wallet.fake_service import TERMINAL_ID, VARIANTS, FakeService
 
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def srv(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    yield from served(request, tmp_path_factory)
+srv = backend_server()
 
 
 @pytest.fixture(scope="module")
 def fake(srv: RunningServer) -> Iterator[FakeService]:
-    with ServiceThread(FakeService(srv.url)) as service:
+    service = FakeService(srv.url)
+    with UvicornThread(service.app()) as server, service._http:
+        service.url = server.url
         yield service
-
-
-def register(database_url: str, service_id: str, urls: dict[str, str]) -> None:
-    result = CliRunner().invoke(
-        main,
-        [
-            "service",
-            "add",
-            service_id,
-            "--name",
-            f"Fake {service_id}",
-            "--terminal",
-            TERMINAL_ID,
-            "--order-url",
-            urls["order"],
-            "--success-url",
-            urls["success"],
-            "--failure-url",
-            urls["failure"],
-            "--cancel-url",
-            urls["cancel"],
-            "--database",
-            database_url,
-        ],
-    )
-    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture(scope="module")
@@ -60,5 +31,7 @@ def service_ids(srv: RunningServer, fake: FakeService) -> dict[str, str]:
     ids = {}
     for variant in VARIANTS:
         ids[variant] = f"ES_{variant.upper()}"
-        register(srv.database_url, ids[variant], fake.urls(variant))
+        register_service(
+            srv.database_url, ids[variant], f"Fake {ids[variant]}", TERMINAL_ID, fake.urls(variant)
+        )
     return ids

@@ -17,14 +17,12 @@ with getPaymentStatus (ES-12), which also acknowledges the payment.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -33,7 +31,6 @@ from starlette.routing import Route
 from openseqr.protocol import codec
 from openseqr.protocol import messages as m
 from openseqr.protocol.types import Amount, ClientContext, Invoice, PrincipalId
-from tests.helpers import free_port, wait_for_http
 
 TERMINAL_ID, TERMINAL_PASSWORD = "public_test_shop_terminal", "12345678"
 SOAP_PATH = "/soap/merchant/cashregister-2"
@@ -206,32 +203,3 @@ async def _thread(fn: Any, *args: Any) -> Any:
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(fn, *args)
-
-
-class ServiceThread:
-    """uvicorn serving a FakeService on 127.0.0.1:<free port> in a daemon thread."""
-
-    def __init__(self, service: FakeService) -> None:
-        self.service = service
-        self.port = free_port()
-        service.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            service.app(),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> FakeService:
-        self.thread.start()
-        wait_for_http(self.service.url + "/probe/order", timeout=10)
-        return self.service
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.service._http.close()

@@ -21,7 +21,8 @@ from openseqr.protocol import urls
 from openseqr.protocol.types import Amount, ClientContext, Invoice, PrincipalId
 from openseqr.wallet import HeadlessWallet, Status
 from tests.fixtures_server import RunningServer
-from tests.wallet.fake_service import FakeService
+from tests.support.cli import register_service
+from tests.wallet.fake_service import TERMINAL_ID, FakeService
 
 pytestmark = pytest.mark.slow
 
@@ -192,9 +193,7 @@ def test_choose_fills_the_order_form(
 
 
 def test_disabled_service_is_not_a_valid_code(srv: RunningServer, fake: FakeService) -> None:
-    from tests.wallet.conftest import register
-
-    register(srv.database_url, "ES_GONE", fake.urls("link"))
+    register_service(srv.database_url, "ES_GONE", "Fake ES_GONE", TERMINAL_ID, fake.urls("link"))
     result = CliRunner().invoke(
         main, ["service", "disable", "ES_GONE", "--database", srv.database_url]
     )

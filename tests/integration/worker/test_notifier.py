@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from openseqr.core.invoicing import AmountDraft, InvoiceDraft
 from openseqr.protocol.notify import decode_notification, verify
@@ -21,7 +19,8 @@ from openseqr.service.bootstrap import build
 from openseqr.service.clock import ManualClock
 from openseqr.settings import Settings
 from openseqr.worker.notifier import NotificationRelay
-from tests.helpers import free_port, wait_for_http
+from tests.helpers import free_port
+from tests.support.uvicorn_thread import UvicornThread
 
 
 class Receiver:
@@ -30,7 +29,7 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], dict[str, str], str]] = []
         self.statuses: list[int] = []
-        self.port = free_port()
+        self.base_url = ""  # set once served
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
         if scope["type"] != "http":
@@ -49,20 +48,15 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/notify?order=4711"
+        return f"{self.base_url}/notify?order=4711"
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     rec = Receiver()
-    server = uvicorn.Server(uvicorn.Config(rec, host="127.0.0.1", port=rec.port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_http(f"http://127.0.0.1:{rec.port}/", timeout=10)
-    rec.received.clear()
-    yield rec
-    server.should_exit = True
-    thread.join(5)
+    with UvicornThread(rec) as server:
+        rec.base_url = server.url
+        yield rec
 
 
 @pytest.fixture
