@@ -13,7 +13,7 @@ class Settings(BaseSettings):
 
     database_url: str | None = None  # default: sqlite file in data_dir
     data_dir: Path = Path("data")
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # `openseqr serve` defaults
     port: int = 8080
     public_url: str | None = None  # how merchants and the app reach us (for printed URLs)
     sandbox: bool = True  # seed the public test credentials and demo customers (D-61)
@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     allow_loopback_notifications: bool = True  # sandbox; deny in production
     allow_private_notifications: bool = True
     allow_link_local_notifications: bool = False
-    sqlite_synchronous: str = "FULL"  # fsync-durable by default
     max_inflight: int = 512  # SOAP requests in flight per process; beyond: 93 SYSTEM_BUSY
 
     def resolved_database_url(self) -> str:

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from openseqr.cli.main import main
 from openseqr.core.records import PrincipalStatus
+from openseqr.service.bootstrap import build
+from openseqr.settings import Settings
 
 TERMINAL = "public_test_shop_terminal"
 URLS = {
@@ -23,7 +25,10 @@ URLS = {
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'services.sqlite3'}"
+    """A database as a sandbox server leaves it on its first start: migrated and seeded."""
+    url = f"sqlite:///{tmp_path / 'services.sqlite3'}"
+    build(Settings(database_url=url)).store.close()
+    return url
 
 
 def run(db: str, *args: str) -> tuple[int, str]:
@@ -37,6 +42,15 @@ def add(db: str, service_id: str, *extra: str, **overrides: str) -> tuple[int, s
     for option, value in urls.items():
         args += [option, value]
     return run(db, *args, *extra)
+
+
+def test_operator_commands_never_seed_sandbox_data(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    assert run(empty, "list") == (0, "no services registered\n")
+    code, out = add(empty, "PARKING")
+    assert code == 1 and "public_test_shop_terminal" in out  # no sandbox terminal appeared
+    shown = CliRunner().invoke(main, ["terminal", "show", TERMINAL, "--database", empty])
+    assert shown.exit_code == 1 and "no terminal" in shown.output
 
 
 def test_add_list_show_disable_enable(db: str) -> None:

@@ -14,8 +14,7 @@ run while the server runs. Credentials are never printed (only whether a secret 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,8 +24,7 @@ from typing import Any
 import click
 
 from ..core.records import PrincipalStatus
-from ..settings import Settings
-from .main import _database_option, main
+from .main import _database_option, main, operator_context
 
 SECRET_FIELDS = {"password_hash", "pin_hash", "notify_secret"}
 MODES = click.Choice(["ok", "decline", "unavailable"], case_sensitive=False)
@@ -36,20 +34,6 @@ ACK_MODES = click.Choice(
 
 
 # -- plumbing -------------------------------------------------------------------------------
-@contextmanager
-def _context(database: str | None) -> Iterator[Any]:
-    from ..service.admin import AdminError, admin_context
-    from ..storage import open_store
-
-    store = open_store(database or Settings().resolved_database_url())
-    try:
-        yield admin_context(store)
-    except AdminError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        store.close()
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
@@ -147,7 +131,7 @@ def terminal_list(reseller: str, database: str | None, as_json: bool) -> None:
     """The terminals of a reseller."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         rows = [_record(t) for t in admin.list_terminals(ctx, reseller)]
     _emit(rows, as_json, lambda: _table(rows, TERMINAL_COLUMNS))
 
@@ -160,7 +144,7 @@ def terminal_show(terminal_id: str, database: str | None, as_json: bool) -> None
     """All settings of one terminal."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         record = _record(admin.get_terminal(ctx, terminal_id))
     _emit(record, as_json, lambda: _details(record))
 
@@ -168,7 +152,7 @@ def terminal_show(terminal_id: str, database: str | None, as_json: bool) -> None
 def _set_status(terminal_id: str, database: str | None, status: PrincipalStatus) -> None:
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         t = admin.set_terminal_status(ctx, terminal_id, status)
     click.echo(f"terminal {t.terminal_id} is {t.status.value}")
 
@@ -225,7 +209,7 @@ def terminal_set(
     """Change a terminal's settings."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         record = _record(
             admin.update_terminal(
                 ctx,
@@ -253,7 +237,7 @@ def reseller_show(reseller_id: str, database: str | None, as_json: bool) -> None
     """A reseller's settings."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         record = _record(admin.get_reseller(ctx, reseller_id))
     _emit(record, as_json, lambda: _details(record))
 
@@ -291,7 +275,7 @@ def reseller_set(
         if blocked is None
         else (PrincipalStatus.BLOCKED if blocked else PrincipalStatus.ACTIVE)
     )
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         record = _record(
             admin.update_reseller(
                 ctx,
@@ -318,7 +302,7 @@ def provider_set(mode: str, database: str | None) -> None:
     """ok | decline (payments FAIL) | unavailable (94 SERVICE_UNAVAILABLE)."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         chosen = admin.set_provider_mode(ctx, mode)
     click.echo(f"account provider: {chosen.value}")
 
@@ -329,7 +313,7 @@ def provider_show(database: str | None) -> None:
     """The current global mode."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         click.echo(f"account provider: {admin.provider_mode(ctx).value}")
 
 
@@ -353,7 +337,7 @@ def customer_list(database: str | None, as_json: bool) -> None:
     """All customers."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         rows = [_customer(c) for c in admin.list_customers(ctx)]
     _emit(rows, as_json, lambda: _table(rows, CUSTOMER_COLUMNS))
 
@@ -366,7 +350,7 @@ def customer_set_mode(msisdn: str, mode: str, database: str | None) -> None:
     """How the provider answers for this customer: ok | decline | unavailable."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         c = admin.set_customer_mode(ctx, msisdn, mode)
     click.echo(f"customer {c.msisdn}: {c.provider_mode.value}")
 
@@ -378,7 +362,7 @@ def customer_unlock(msisdn: str, database: str | None) -> None:
     """Reset the wrong-PIN counter of a locked wallet."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         c = admin.unlock_customer(ctx, msisdn)
     click.echo(f"customer {c.msisdn} unlocked")
 
@@ -412,7 +396,7 @@ def notifications_list(
     """Notifications, newest first."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         rows = [_record(n) for n in admin.list_notifications(ctx, invoice_reference, limit)]
     _emit(rows, as_json, lambda: _table(rows, NOTIFICATION_COLUMNS))
 
@@ -425,7 +409,7 @@ def notifications_show(notification_id: str, database: str | None, as_json: bool
     """One notification with its delivery attempts."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         detail = admin.show_notification(ctx, notification_id)
     record = {**_record(detail.notification), "attempt_log": [_record(a) for a in detail.attempts]}
     _emit(record, as_json, lambda: _details(record))
@@ -438,7 +422,7 @@ def notifications_redeliver(notification_id: str, database: str | None) -> None:
     """Send it again: pending, due now, one more attempt allowed."""
     from ..service import admin
 
-    with _context(database) as ctx:
+    with operator_context(database) as ctx:
         n = admin.redeliver_notification(ctx, notification_id)
     click.echo(
         f"notification {n.notification_id} is pending again "

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..service.context import Context
 
 
 @click.group()
@@ -25,9 +31,29 @@ def _database_option(f):  # type: ignore[no-untyped-def]
     )(f)
 
 
+@contextmanager
+def operator_context(database: str | None) -> Iterator[Context]:
+    """The context of every operator command: the server's database and the system clock.
+
+    It never seeds sandbox data (only `serve` and `demo` do, D-61), and a refused operation
+    ends the command with its message, not a traceback.
+    """
+    from ..core.errors import SeqrError
+    from ..service.admin import AdminError, admin_context
+    from ..storage import open_store
+
+    store = open_store(database or Settings().resolved_database_url())
+    try:
+        yield admin_context(store)
+    except (AdminError, SeqrError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--host", default=None, help="default: OPENSEQR_HOST or 127.0.0.1")
+@click.option("--port", default=None, type=int, help="default: OPENSEQR_PORT or 8080")
 @_database_option
 @click.option(
     "--workers",
@@ -39,8 +65,8 @@ def _database_option(f):  # type: ignore[no-untyped-def]
 @click.option("--ack-window", type=float, default=None, help="seconds (default 20; 0 = never)")
 @click.option("--no-worker", is_flag=True, help="do not run deadline and notification loops here")
 def serve(
-    host: str,
-    port: int,
+    host: str | None,
+    port: int | None,
     database: str | None,
     workers: int,
     ack_window: float | None,
@@ -56,13 +82,16 @@ def serve(
     if no_worker:
         os.environ["OPENSEQR_WORKER"] = "false"
     settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
     from ..storage import migrate
 
     migrate(settings.resolved_database_url())  # once, before the processes start
     os.environ["OPENSEQR_DATABASE_URL"] = settings.resolved_database_url()
+    public = (settings.public_url or f"http://{host}:{port}").rstrip("/")
     click.echo(
         f"openseqr serving on http://{host}:{port}/ "
-        f"(SOAP: http://{host}:{port}/soap/merchant/cashregister-2?wsdl)"
+        f"(SOAP: {public}/soap/merchant/cashregister-2?wsdl)"
     )
     uvicorn.run(
         "openseqr.server.app:app_from_env",

@@ -12,36 +12,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-from .main import _database_option, main
-
-
-@contextmanager
-def _context(database: str | None) -> Iterator[Any]:
-    from ..service.bootstrap import build
-    from ..settings import Settings
-
-    settings = Settings(database_url=database) if database else Settings()
-    ctx = build(settings)
-    try:
-        yield ctx
-    finally:
-        ctx.store.close()
+from .main import _database_option, main, operator_context
 
 
 def _run(database: str | None, fn: Callable[[Any], Any]) -> Any:
-    from ..core.errors import SeqrError
-
-    try:
-        with _context(database) as ctx:
-            return fn(ctx)
-    except SeqrError as exc:
-        raise click.ClickException(str(exc)) from None
+    with operator_context(database) as ctx:
+        return fn(ctx)
 
 
 def _as_dict(service: Any) -> dict[str, Any]:
