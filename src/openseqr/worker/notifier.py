@@ -37,7 +37,7 @@ import httpx
 
 from ..core.delivery import is_delivered, is_retryable, next_attempt_at
 from ..core.records import DeliveryAttempt, Notification
-from ..protocol.notify import NOTIFICATION_CONTENT_TYPE, sign
+from ..protocol.notify import NOTIFICATION_CONTENT_TYPE, SIGNATURE_HEADER, sign
 from ..service.context import Context
 
 log = logging.getLogger("openseqr.notifier")
@@ -321,7 +321,7 @@ class NotificationRelay:
             headers = {"Content-Type": NOTIFICATION_CONTENT_TYPE}
             if secret:
                 stamp = int(started.timestamp())
-                headers["X-Seqr-Signature"] = sign(secret.encode(), stamp, n.body)
+                headers[SIGNATURE_HEADER] = sign(secret.encode(), stamp, n.body)
             try:
                 response = await self._http().post(n.url, content=n.body, headers=headers)
                 status = response.status_code
