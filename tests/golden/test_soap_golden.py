@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +32,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures_server import SOAP_PATH, RunningServer, start_server
+from tests.fixtures_server import SOAP_PATH, RunningServer
+from tests.support.servers import backend_server
 from tests.unit.protocol import test_soap_spec_examples as spec
 
 pytestmark = pytest.mark.slow
@@ -171,6 +172,10 @@ def _pay(key: str) -> Callable[[RunningServer, dict[str, str]], None]:
     return pay
 
 
+def _unregister(refs: dict[str, str]) -> bytes:
+    return spec.wrap_request(spec.UNREGISTER.replace("87e791f9e24148a6892c52aa85bb0331", refs["T"]))
+
+
 _SMALL_INVOICE = (
     "<invoice><paymentMode>IMMEDIATE_DEBIT</paymentMode><title>Tokens</title>"
     "<clientInvoiceId>tok-1</clientInvoiceId>"
@@ -230,15 +235,11 @@ STEPS: list[Step] = [
     Step("executeReport", _wrap(spec.EXECUTE, terminal="T", period="P")),
     Step(
         "unregisterTerminal",
-        lambda refs: spec.wrap_request(
-            spec.UNREGISTER.replace("87e791f9e24148a6892c52aa85bb0331", refs["T"])
-        ),
+        _unregister,
     ),
     Step(
         "unregisterTerminal-again",
-        lambda refs: spec.wrap_request(
-            spec.UNREGISTER.replace("87e791f9e24148a6892c52aa85bb0331", refs["T"])
-        ),
+        _unregister,
     ),
     Step("markTransactionPeriod-unknown-terminal", _wrap(spec.MARK)),
     Step("executeReport-unknown-period", _wrap(spec.EXECUTE)),
@@ -254,16 +255,10 @@ STEPS: list[Step] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def golden_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    workdir = tmp_path_factory.mktemp("golden")
-    # No worker: the spec's sendInvoice names https://service.example as its notification URL,
-    # which must never be called, and no deadline may fire between steps.
-    server = start_server(
-        f"sqlite:///{workdir / 'golden.sqlite3'}", workdir, extra_env={"OPENSEQR_WORKER": "false"}
-    )
-    yield server
-    server.stop()
+# No worker: the spec's sendInvoice names https://service.example as its notification URL,
+# which must never be called, and no deadline may fire between steps. Both backends answer the
+# same bytes.
+golden_server = backend_server({"OPENSEQR_WORKER": "false"})
 
 
 def _render(response: httpx.Response, normalise: Normaliser) -> bytes:
@@ -292,7 +287,7 @@ def test_spec_examples_answer_the_golden_bytes(golden_server: RunningServer) -> 
         elif not path.exists() or path.read_bytes() != actual:
             mismatches.append(f"{path.name}:\n{actual.decode(errors='replace')}")
     stale = sorted({p.name for p in GOLDEN_DIR.glob("*.txt")} - set(names))
-    if REGENERATE:
+    if REGENERATE:  # (each backend writes the same files)
         for name in stale:
             (GOLDEN_DIR / name).unlink()
         stale = []
