@@ -62,9 +62,15 @@ def start_server(
     *,
     extra_env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
+    address_in_env: bool = False,
 ) -> RunningServer:
+    """``address_in_env``: pass host and port as OPENSEQR_HOST/OPENSEQR_PORT, not as options."""
     port = free_port()
     env = {**os.environ, "OPENSEQR_DATA_DIR": str(workdir / "data"), **(extra_env or {})}
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    if address_in_env:
+        env.update(OPENSEQR_HOST="127.0.0.1", OPENSEQR_PORT=str(port))
+        address = []
     log_path = workdir / f"server-{port}.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -73,10 +79,7 @@ def start_server(
             "-m",
             "openseqr",
             "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
+            *address,
             "--database",
             database_url,
             *args,

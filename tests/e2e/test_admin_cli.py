@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -258,3 +259,16 @@ def test_cli_as_a_subprocess_with_the_environment_variable(server: RunningServer
         check=True,
     ).stdout
     assert len(json.loads(out)) == 5
+
+
+def test_serve_takes_its_address_and_public_url_from_the_environment(tmp_path: Path) -> None:
+    server = start_server(
+        f"sqlite:///{tmp_path / 'env.sqlite3'}",
+        tmp_path,
+        extra_env={"OPENSEQR_PUBLIC_URL": "https://pay.example/", "PYTHONUNBUFFERED": "1"},
+        address_in_env=True,
+    )  # it answered /health on OPENSEQR_PORT, or start_server had raised
+    try:
+        assert "(SOAP: https://pay.example/soap/merchant/cashregister-2?wsdl)" in server.log()
+    finally:
+        server.stop()
