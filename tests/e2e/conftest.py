@@ -8,11 +8,10 @@ import pytest
 from tests.fixtures_server import RunningServer, start_server
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
-    return request.getfixturevalue("fresh_postgres_url")
+@pytest.fixture
+def database_url(storage_url: str) -> str:
+    """A fresh database per test, on each backend (``storage_url`` of tests/conftest.py)."""
+    return storage_url
 
 
 @pytest.fixture

@@ -13,11 +13,10 @@ from openseqr.service.context import Context
 from openseqr.settings import Settings
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'service.sqlite3'}"
-    return request.getfixturevalue("fresh_postgres_url")
+@pytest.fixture
+def database_url(storage_url: str) -> str:
+    """A fresh database per test, on each backend (``storage_url`` of tests/conftest.py)."""
+    return storage_url
 
 
 @pytest.fixture
