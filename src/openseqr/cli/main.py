@@ -83,7 +83,7 @@ def serve(
         os.environ["OPENSEQR_WORKER"] = "false"
     settings = Settings()
     host = host or settings.host
-    port = port or settings.port
+    port = port if port is not None else settings.port
     from ..storage import migrate
 
     migrate(settings.resolved_database_url())  # once, before the processes start
