@@ -60,6 +60,7 @@ from .messages import (
     UnsupportedResponse,
     UpdateInvoiceRequest,
     UpdateInvoiceResponse,
+    operation_name,
 )
 from .notify import (
     NOTIFICATION_CONTENT_TYPE,
@@ -95,6 +96,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "OPERATIONS",
     "UNSUPPORTED_OPERATIONS",
+    "operation_name",
     "SOAP11_NS",
     "TNS",
     "SOAP_CONTENT_TYPE",

@@ -52,20 +52,22 @@ class DecodeSpec:
         self.required = required
         # Fast construction of frozen slotted dataclasses: bypass the generated __init__
         # (object.__setattr__ per field) and set the slot descriptors directly.
-        self.slots = tuple(
+        slots = tuple(
             (f.name, getattr(cls, f.name), f.default)
             for f in dataclasses.fields(cls)
             if f.default is not dataclasses.MISSING
         )
-        if len(self.slots) != len(dataclasses.fields(cls)):  # a field without default
-            self.slots = None
+        # None when a field has no default: then the generated __init__ must check it
+        self.slots = slots if len(slots) == len(dataclasses.fields(cls)) else None
         self.post_init = getattr(cls, "__post_init__", None)
         for f in fields:
             sub: Any = None
-            if f.kind in (OBJ, LIST):
-                sub = _SPECS[f.sub]  # type: ignore[index]
-            elif f.kind == WRAPPED:
-                sub = (_SPECS[f.sub], frozenset(_names(f.item_tag)), f.item_tag)  # type: ignore
+            if f.kind in (OBJ, LIST, WRAPPED):
+                assert f.sub is not None, f"{f.tag}: nested kinds name their class"
+                sub = _SPECS[f.sub]
+            if f.kind == WRAPPED:
+                assert f.item_tag is not None, f"{f.tag}: a wrapper names its item element"
+                sub = (sub, frozenset(_names(f.item_tag)), f.item_tag)
             if f.kind in (LIST, PMAP, JMAP):
                 self.list_attrs.append(f.attr)
             for name in _names(f.tag):
@@ -105,7 +107,7 @@ def _entry(el: Any) -> tuple[str, str]:
     return (key, value)
 
 
-def _map(el: Any, out: list) -> None:
+def _map(el: Any, out: list[tuple[str, str]]) -> None:
     """``parameters/parameter/entry`` or ``parameters/entry`` (D-29, D-08)."""
     for c in el:
         tag = c.tag
@@ -136,7 +138,7 @@ def _convert(kind: int, text: str) -> Any:
     raise AssertionError(kind)  # pragma: no cover
 
 
-def decode_object(el: Any, spec: DecodeSpec, kw: dict | None = None) -> Any:
+def decode_object(el: Any, spec: DecodeSpec, kw: dict[str, Any] | None = None) -> Any:
     if kw is None:
         kw = {}
     table = spec.table
@@ -183,7 +185,7 @@ def decode_object(el: Any, spec: DecodeSpec, kw: dict | None = None) -> Any:
     slots = spec.slots
     if slots is None:
         return spec.cls(**kw)
-    obj = object.__new__(spec.cls)
+    obj: Any = object.__new__(spec.cls)
     get = kw.get
     for name, descriptor, default in slots:
         descriptor.__set__(obj, get(name, default))

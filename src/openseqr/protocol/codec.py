@@ -26,6 +26,7 @@ from .messages import (
     Response,
     UnsupportedRequest,
     UnsupportedResponse,
+    operation_name,
 )
 from .schema import REQUEST_BY_OPERATION, RESPONSE_BY_OPERATION
 
@@ -69,13 +70,16 @@ def decode_request(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Reques
     if found is None:
         raise UnknownOperation(local_name(el.tag) or str(el.tag))
     op, spec = found
+    msg: Request  # the spec's class decides the type
     try:
         if spec is None:
-            return decode_object(el, _UNSUPPORTED_SPEC, {"operation": op})
-        return decode_object(el, spec)
+            msg = decode_object(el, _UNSUPPORTED_SPEC, {"operation": op})
+        else:
+            msg = decode_object(el, spec)
     except InvalidValue as exc:
         exc.operation = op
         raise
+    return msg
 
 
 _RESPONSE_HEAD: dict[str, str] = {}
@@ -99,7 +103,7 @@ def encode_response(resp: Response) -> bytes:
     rows = RESPONSE_ENCODERS.get(type(resp))
     if rows is None:
         raise TypeError(f"not a response message: {type(resp).__name__}")
-    op = resp.OPERATION or resp.operation  # type: ignore[union-attr]
+    op = operation_name(resp)
     if op not in OPERATIONS:
         raise ValueError(f"unknown operation {op!r}")
     head, tail = _response_frame(op)
@@ -123,7 +127,7 @@ def encode_request(req: Request) -> bytes:
     rows = REQUEST_ENCODERS.get(type(req))
     if rows is None:
         raise TypeError(f"not a request message: {type(req).__name__}")
-    op = req.OPERATION or req.operation  # type: ignore[union-attr]
+    op = operation_name(req)
     if op not in OPERATIONS:
         raise ValueError(f"unknown operation {op!r}")
     out = [_REQUEST_HEAD, f"<ext:{op}>"]
@@ -161,11 +165,14 @@ def decode_response(
     if ret is None:
         raise MalformedResponse(f"{expected} without return element")
     cls = RESPONSE_BY_OPERATION.get(op)
+    resp: Response  # the spec's class decides the type
     try:
         if cls is None:
-            return decode_object(ret, _UNSUPPORTED_RESPONSE_SPEC, {"operation": op})
-        return decode_object(ret, RESPONSE_SPECS[cls])
+            resp = decode_object(ret, _UNSUPPORTED_RESPONSE_SPEC, {"operation": op})
+        else:
+            resp = decode_object(ret, RESPONSE_SPECS[cls])
     except InvalidValue as exc:
         exc.path = f"return/{exc.path}"
         exc.operation = op
         raise
+    return resp

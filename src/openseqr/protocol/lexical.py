@@ -113,8 +113,8 @@ def format_amount(d: Decimal) -> str:
     if not isinstance(d, Decimal):
         raise TypeError(f"amount value must be a Decimal, not {type(d).__name__}")
     _check_finite(d)
-    exp = d.as_tuple().exponent
-    if exp < -2:  # type: ignore[operator]
+    exp = d.as_tuple().exponent  # an int: _check_finite ruled out the 'n'/'N'/'F' markers
+    if isinstance(exp, int) and exp < -2:
         q = d.quantize(_TWO_PLACES)
         if q != d:
             return format(d.normalize(), "f")
@@ -139,10 +139,10 @@ def format_datetime(dt: datetime) -> str:
 
     A naive datetime is an error (TypeError): the caller must apply its zone (D-41).
     """
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise TypeError("cannot encode a naive datetime; attach a time zone first")
     off = dt.utcoffset()
-    if off.seconds % 60 or off.microseconds:  # type: ignore[union-attr]
+    if off is None:
+        raise TypeError("cannot encode a naive datetime; attach a time zone first")
+    if off.seconds % 60 or off.microseconds:
         # xs:dateTime offsets have minute precision: normalise to UTC
         dt = dt.astimezone(UTC)
     return dt.isoformat(timespec="milliseconds")

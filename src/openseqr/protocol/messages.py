@@ -7,7 +7,7 @@ element; the response element is ``OPERATION + "Response"``). All fields are key
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 from .result_codes import describe
 from .types import (
@@ -40,6 +40,7 @@ __all__ = [
     "UnsupportedRequest",
     "Request",
     "UNSUPPORTED_OPERATIONS",
+    "operation_name",
     # responses
     "ErsResponse",
     "SendInvoiceResponse",
@@ -74,12 +75,11 @@ UNSUPPORTED_OPERATIONS: frozenset[str] = frozenset(
     }
 )
 
-_KW = {"frozen": True, "slots": True, "kw_only": True}
 
 # --------------------------------------------------------------------------- requests
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SendInvoiceRequest:
     OPERATION: ClassVar[str] = "sendInvoice"
     context: ClientContext | None = None
@@ -87,7 +87,7 @@ class SendInvoiceRequest:
     tokens: tuple[CustomerToken, ...] = ()
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UpdateInvoiceRequest:
     OPERATION: ClassVar[str] = "updateInvoice"
     context: ClientContext | None = None
@@ -96,7 +96,7 @@ class UpdateInvoiceRequest:
     tokens: tuple[CustomerToken, ...] = ()
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GetPaymentStatusRequest:
     OPERATION: ClassVar[str] = "getPaymentStatus"
     context: ClientContext | None = None
@@ -105,14 +105,14 @@ class GetPaymentStatusRequest:
     invoice_version: int | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CancelInvoiceRequest:
     OPERATION: ClassVar[str] = "cancelInvoice"
     context: ClientContext | None = None
     invoice_reference: str | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommitReservationRequest:
     OPERATION: ClassVar[str] = "commitReservation"
     context: ClientContext | None = None
@@ -120,7 +120,7 @@ class CommitReservationRequest:
     invoice_reference: str | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SubmitPaymentReceiptRequest:
     OPERATION: ClassVar[str] = "submitPaymentReceipt"
     context: ClientContext | None = None
@@ -128,7 +128,7 @@ class SubmitPaymentReceiptRequest:
     receipt_document: ReceiptDocument | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RefundPaymentRequest:
     OPERATION: ClassVar[str] = "refundPayment"
     context: ClientContext | None = None
@@ -136,7 +136,7 @@ class RefundPaymentRequest:
     invoice: Invoice | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RegisterTerminalRequest:
     OPERATION: ClassVar[str] = "registerTerminal"
     context: ClientContext | None = None
@@ -145,20 +145,20 @@ class RegisterTerminalRequest:
     name: str | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnregisterTerminalRequest:
     OPERATION: ClassVar[str] = "unregisterTerminal"
     context: ClientContext | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AssignSeqrIdRequest:
     OPERATION: ClassVar[str] = "assignSeqrId"
     context: ClientContext | None = None
     seqr_id: str | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MarkTransactionPeriodRequest:
     OPERATION: ClassVar[str] = "markTransactionPeriod"
     context: ClientContext | None = None
@@ -166,7 +166,7 @@ class MarkTransactionPeriodRequest:
     parameters: Parameters = ()
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExecuteReportRequest:
     OPERATION: ClassVar[str] = "executeReport"
     context: ClientContext | None = None
@@ -175,19 +175,19 @@ class ExecuteReportRequest:
     parameters: Parameters = ()
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GetClientSessionInfoRequest:
     OPERATION: ClassVar[str] = "getClientSessionInfo"
     context: ClientContext | None = None
     key: str | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BenchmarkingNopRequest:
     OPERATION: ClassVar[str] = "benchmarkingNop"
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnsupportedRequest:
     """An out-of-scope WSDL operation (7.16); only the context is decoded."""
 
@@ -217,7 +217,7 @@ Request = (
 # -------------------------------------------------------------------------- responses
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ErsResponse:
     """``erswsResponse``: base of every response. Not used directly on the wire."""
 
@@ -227,24 +227,24 @@ class ErsResponse:
     ers_reference: str | None = None
 
     @classmethod
-    def of(cls, code: int, **fields):
+    def of(cls, code: int, **fields: Any) -> Self:
         """Build a response with ``result_description`` set to the code's symbolic name."""
         return cls(result_code=int(code), result_description=describe(code), **fields)
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SendInvoiceResponse(ErsResponse):
     OPERATION: ClassVar[str] = "sendInvoice"
     invoice_qr_code: str | None = None
     invoice_reference: str | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UpdateInvoiceResponse(ErsResponse):
     OPERATION: ClassVar[str] = "updateInvoice"
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentStatusResponse(ErsResponse):
     OPERATION: ClassVar[str] = "getPaymentStatus"
     status: str | None = None
@@ -258,55 +258,55 @@ class PaymentStatusResponse(ErsResponse):
 GetPaymentStatusResponse = PaymentStatusResponse
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CancelInvoiceResponse(ErsResponse):
     OPERATION: ClassVar[str] = "cancelInvoice"
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommitReservationResponse(ErsResponse):
     OPERATION: ClassVar[str] = "commitReservation"
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SubmitPaymentReceiptResponse(ErsResponse):
     OPERATION: ClassVar[str] = "submitPaymentReceipt"
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RefundPaymentResponse(ErsResponse):
     OPERATION: ClassVar[str] = "refundPayment"
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RegisterTerminalResponse(ErsResponse):
     OPERATION: ClassVar[str] = "registerTerminal"
     terminal_id: str | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnregisterTerminalResponse(ErsResponse):
     OPERATION: ClassVar[str] = "unregisterTerminal"
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AssignSeqrIdResponse(ErsResponse):
     OPERATION: ClassVar[str] = "assignSeqrId"
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MarkTransactionPeriodResponse(ErsResponse):
     OPERATION: ClassVar[str] = "markTransactionPeriod"
     transaction_period_id: str | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExecuteReportResponse(ErsResponse):
     OPERATION: ClassVar[str] = "executeReport"
     report: Report | None = None
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClientSessionInfoResponse(ErsResponse):
     OPERATION: ClassVar[str] = "getClientSessionInfo"
     #: JAXB map (D-08): emitted as ``parameters/entry/key,value``; omitted when empty.
@@ -316,12 +316,12 @@ class ClientSessionInfoResponse(ErsResponse):
 GetClientSessionInfoResponse = ClientSessionInfoResponse
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BenchmarkingNopResponse(ErsResponse):
     OPERATION: ClassVar[str] = "benchmarkingNop"
 
 
-@dataclass(**_KW)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnsupportedResponse(ErsResponse):
     """Base ``erswsResponse`` for an out-of-scope operation (normally result 91, D-43e).
 
@@ -348,3 +348,10 @@ Response = (
     | BenchmarkingNopResponse
     | UnsupportedResponse
 )
+
+
+def operation_name(msg: Request | Response) -> str:
+    """The wire operation of a message (an unsupported one carries it as a field)."""
+    if isinstance(msg, UnsupportedRequest | UnsupportedResponse):
+        return msg.operation
+    return msg.OPERATION

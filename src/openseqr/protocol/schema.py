@@ -118,7 +118,7 @@ _TOKENS = F("tokens", "tokens", LIST, CustomerToken)
 _PMAP = F("parameters", "parameters", PMAP)
 
 #: children of the request element, per request class
-REQUESTS: dict[type, tuple[F, ...]] = {
+REQUESTS: dict[type[m.Request], tuple[F, ...]] = {
     m.SendInvoiceRequest: (_CTX, F("invoice", "invoice", OBJ, Invoice), _TOKENS),
     m.UpdateInvoiceRequest: (
         _CTX,
@@ -174,7 +174,7 @@ _BASE = (
 )
 
 #: children of ``return``, per response class
-RESPONSES: dict[type, tuple[F, ...]] = {
+RESPONSES: dict[type[m.Response], tuple[F, ...]] = {
     m.SendInvoiceResponse: _BASE
     + (
         F("invoiceQRCode", "invoice_qr_code", STR),

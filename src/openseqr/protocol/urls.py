@@ -145,8 +145,8 @@ class PaymentTrigger:
 
     def __post_init__(self) -> None:
         _check(_REF_RE, self.reference, "invoice reference")
-        scheme = self.scheme
-        scheme = scheme.lower() if isinstance(scheme, str) and scheme.isascii() else None
+        raw = self.scheme
+        scheme = raw.lower() if isinstance(raw, str) and raw.isascii() else None
         if scheme not in TRIGGER_SCHEMES:
             raise ValueError(f"unsupported deep-link scheme {self.scheme!r}; use {TRIGGER_SCHEMES}")
         object.__setattr__(self, "scheme", scheme)

@@ -32,6 +32,7 @@ from openseqr.protocol import (
     ReceiptDocument,
     RefundPaymentRequest,
     RegisterTerminalRequest,
+    Request,
     SendInvoiceRequest,
     SoapFault,
     SubmitPaymentReceiptRequest,
@@ -39,9 +40,19 @@ from openseqr.protocol import (
     UpdateInvoiceRequest,
     decode_response,
     encode_request,
+    operation_name,
 )
 from openseqr.protocol import InvoiceRow as WireRow
 from openseqr.protocol import Receipt as WireReceipt
+from openseqr.protocol.messages import (
+    ErsResponse,
+    ExecuteReportResponse,
+    MarkTransactionPeriodResponse,
+    PaymentStatusResponse,
+    RefundPaymentResponse,
+    RegisterTerminalResponse,
+    SendInvoiceResponse,
+)
 from openseqr.protocol.urls import invoice_qr
 
 from .errors import InvalidResponseError, SoapFaultError, TransportError, error_for_code
@@ -70,12 +81,12 @@ HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'}
 class Call(Generic[T]):
     """One SOAP round trip: the request message and how to read its response."""
 
-    request: Any
+    request: Request
     parse: Callable[[Any], T]
 
     @property
     def operation(self) -> str:
-        return self.request.OPERATION
+        return operation_name(self.request)
 
     def body(self) -> bytes:
         return encode_request(self.request)
@@ -147,9 +158,9 @@ def _row(row: InvoiceRow, currency: str) -> WireRow:
         item_description=row.description,
         item_discount=_amount(row.discount, currency, "row discount"),
         item_ean=row.ean,
-        item_quantity=row.quantity,  # type: ignore[arg-type]
+        item_quantity=to_decimal(row.quantity, "row quantity"),  # already a Decimal
         item_sku=row.sku,
-        item_tax_rate=row.tax_rate,  # type: ignore[arg-type]
+        item_tax_rate=to_decimal(row.tax_rate, "row tax rate"),
         item_total_amount=_amount(row.total, currency, "row total"),
         item_unit=row.unit,
         item_unit_price=_amount(row.unit_price, currency, "row unit price"),
@@ -218,10 +229,10 @@ def _receipt(r: WireReceipt | None) -> PaymentReceipt | None:
     )
 
 
-def payment_status(resp: Any, reference: str | None) -> PaymentStatus:
+def payment_status(resp: PaymentStatusResponse, reference: str | None) -> PaymentStatus:
     raw = resp.status
     try:
-        status = InvoiceStatus(raw)
+        status = InvoiceStatus(raw or "")  # a missing status is UNKNOWN too
     except ValueError:
         status = InvoiceStatus.UNKNOWN
     receipt = _receipt(resp.receipt)
@@ -239,7 +250,7 @@ def payment_status(resp: Any, reference: str | None) -> PaymentStatus:
     )
 
 
-def _none(resp: Any) -> None:
+def _none(resp: ErsResponse) -> None:
     return None
 
 
@@ -255,7 +266,7 @@ def send_invoice(
         context=ctx, invoice=build_invoice(currency, amount, **invoice), tokens=_tokens(tokens)
     )
 
-    def parse(resp: Any) -> SentInvoice:
+    def parse(resp: SendInvoiceResponse) -> SentInvoice:
         ref = resp.invoice_reference
         if not ref:
             raise InvalidResponseError("sendInvoice: SUCCESS without invoiceReference")
@@ -329,7 +340,7 @@ def refund_payment(
         context=ctx, ers_reference=ers_reference, invoice=build_invoice(currency, amount, **invoice)
     )
 
-    def parse(resp: Any) -> str:
+    def parse(resp: RefundPaymentResponse) -> str:
         if not resp.ers_reference:
             raise InvalidResponseError("refundPayment: SUCCESS without ersReference")
         return resp.ers_reference
@@ -352,7 +363,7 @@ def _params(pairs: Mapping[str, str | None]) -> tuple[tuple[str, str], ...]:
 def mark_transaction_period(ctx: ClientContext, terminal_id: str | None) -> Call[str]:
     req = MarkTransactionPeriodRequest(context=ctx, parameters=_params({"TERMINALID": terminal_id}))
 
-    def parse(resp: Any) -> str:
+    def parse(resp: MarkTransactionPeriodResponse) -> str:
         if not resp.transaction_period_id:
             raise InvalidResponseError("markTransactionPeriod: SUCCESS without an id")
         return resp.transaction_period_id
@@ -373,7 +384,7 @@ def execute_report(
         context=ctx, report_id=report_id, language=language, parameters=_params(params)
     )
 
-    def parse(resp: Any) -> Report:
+    def parse(resp: ExecuteReportResponse) -> Report:
         r = resp.report
         if r is None:
             raise InvalidResponseError("executeReport: SUCCESS without a report")
@@ -409,7 +420,7 @@ def register_terminal(
         context=ctx, external_terminal_id=external_terminal_id, password=password, name=name
     )
 
-    def parse(resp: Any) -> RegisteredTerminal:
+    def parse(resp: RegisterTerminalResponse) -> RegisteredTerminal:
         if not resp.terminal_id:
             raise InvalidResponseError("registerTerminal: SUCCESS without terminalId")
         return RegisteredTerminal(resp.terminal_id, password, external_terminal_id, name)

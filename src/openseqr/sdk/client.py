@@ -18,19 +18,15 @@ loop thread).
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
-from openseqr.protocol import ClientContext
-
 from . import _ops
-from .errors import TransportError
+from ._transport import DEFAULT_TIMEOUT, _AsyncIO, _Base, _SyncIO, operation
 from .models import (
     AckMode,
     InvoiceRow,
@@ -51,164 +47,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
 ]
 
-T = TypeVar("T")
 Money = Decimal | int | str
-
-#: seconds for connect/read/write of one SOAP call
-DEFAULT_TIMEOUT = 30.0
-
-
-# ------------------------------------------------------------------------------ I/O
-
-
-class _LoopThread:
-    """A private event loop on a daemon thread, to drive an async transport synchronously."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="seqr-sdk-loop", daemon=True
-        )
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def close(self) -> None:
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5)
-        self.loop.close()
-
-
-class _AsyncTransportBridge(httpx.BaseTransport):
-    """Use an ``httpx.AsyncBaseTransport`` (e.g. ``ASGITransport``) from a sync client."""
-
-    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
-        self._transport = transport
-        self._loop = _LoopThread()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        async def roundtrip() -> httpx.Response:
-            resp = await self._transport.handle_async_request(request)
-            try:
-                content = b"".join([chunk async for chunk in resp.stream])  # type: ignore[union-attr]
-            finally:
-                await resp.aclose()
-            return httpx.Response(
-                resp.status_code, headers=resp.headers, content=content, extensions=resp.extensions
-            )
-
-        return self._loop.run(roundtrip())
-
-    def close(self) -> None:
-        try:
-            self._loop.run(self._transport.aclose())
-        finally:
-            self._loop.close()
-
-
-def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
-    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-
-
-class _Base:
-    _endpoint: str
-    _context: ClientContext
-    currency: str
-
-    def _setup(self, endpoint: str, context: ClientContext, currency: str) -> None:
-        self._endpoint = _ops.endpoint_url(endpoint)
-        self._context = context
-        self.currency = currency
-
-    @property
-    def endpoint(self) -> str:
-        """The SOAP endpoint URL the client posts to."""
-        return self._endpoint
-
-    def _cur(self, currency: str | None) -> str:
-        return currency or self.currency
-
-
-class _SyncIO(_Base):
-    _http: httpx.Client
-    _owns_http: bool
-    #: False: operation methods return results directly
-    is_async = False
-
-    def _setup_io(self, transport: Any, timeout: Any, http_client: httpx.Client | None) -> None:
-        if http_client is not None:
-            self._http, self._owns_http = http_client, False
-            return
-        if isinstance(transport, httpx.AsyncBaseTransport) and not isinstance(
-            transport, httpx.BaseTransport
-        ):
-            transport = _AsyncTransportBridge(transport)
-        self._http = httpx.Client(
-            transport=transport, timeout=_timeout(timeout), headers={"User-Agent": "openseqr-sdk/1"}
-        )
-        self._owns_http = True
-
-    def _run(self, call: _ops.Call[T]) -> T:
-        try:
-            r = self._http.post(self._endpoint, content=call.body(), headers=_ops.HEADERS)
-        except httpx.HTTPError as exc:
-            raise TransportError(f"{call.operation}: {type(exc).__name__}: {exc}") from exc
-        return _ops.finish(call, r.status_code, r.content)
-
-    def close(self) -> None:
-        """Close the HTTP connections (not needed for a client passed in as ``http_client``)."""
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class _AsyncIO(_Base):
-    _http: httpx.AsyncClient
-    _owns_http: bool
-    #: True: operation methods return awaitables
-    is_async = True
-
-    def _setup_io(
-        self, transport: Any, timeout: Any, http_client: httpx.AsyncClient | None
-    ) -> None:
-        if http_client is not None:
-            self._http, self._owns_http = http_client, False
-            return
-        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
-            raise TypeError(
-                "AsyncSeqrClient needs an httpx.AsyncBaseTransport "
-                "(e.g. httpx.ASGITransport or httpx.AsyncHTTPTransport)"
-            )
-        self._http = httpx.AsyncClient(
-            transport=transport, timeout=_timeout(timeout), headers={"User-Agent": "openseqr-sdk/1"}
-        )
-        self._owns_http = True
-
-    async def _run(self, call: _ops.Call[T]) -> T:  # type: ignore[override]
-        try:
-            r = await self._http.post(self._endpoint, content=call.body(), headers=_ops.HEADERS)
-        except httpx.HTTPError as exc:
-            raise TransportError(f"{call.operation}: {type(exc).__name__}: {exc}") from exc
-        return _ops.finish(call, r.status_code, r.content)
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections (not needed for a client passed in as ``http_client``)."""
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> Any:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
 
 # ------------------------------------------------------------------------ operations
@@ -218,9 +57,6 @@ class _TerminalOperations(_Base):
     """Every merchant operation of a terminal (TERMINALID principal)."""
 
     terminal_id: str
-
-    def _run(self, call: _ops.Call[T]) -> T:  # provided by the I/O mixin
-        raise NotImplementedError
 
     def __init__(
         self,
@@ -249,13 +85,14 @@ class _TerminalOperations(_Base):
             _ops.terminal_principal(terminal_id), password, client_id=client_id, channel=channel
         )
         self._setup(url, ctx, currency)
-        self._setup_io(transport, timeout, http_client)  # type: ignore[attr-defined]
+        self._setup_io(transport, timeout, http_client)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._endpoint!r}, terminal_id={self.terminal_id!r})"
 
     # -- invoices ----------------------------------------------------------------------
 
+    @operation
     def send_invoice(
         self,
         amount: Money,
@@ -273,7 +110,7 @@ class _TerminalOperations(_Base):
         commit_timeout: int | None = None,
         tokens: Iterable[Token] = (),
         issue_date: datetime | None = None,
-    ) -> SentInvoice:
+    ) -> _ops.Call[SentInvoice]:
         """Create an invoice (``sendInvoice``) and return its reference and QR code text.
 
         ``amount``: what the customer pays, after discounts (> 0), in ``currency`` (default:
@@ -292,27 +129,28 @@ class _TerminalOperations(_Base):
         Raises :class:`InvalidInvoiceData` (49, e.g. wrong currency), :class:`AmountRejected`
         (11), :class:`InvalidNotificationUrl` (64), credential errors (20, 21, 29, 33).
         """
-        return self._run(
-            _ops.send_invoice(
-                self._context,
-                amount,
-                self._cur(currency),
-                tokens,
-                title=title,
-                rows=rows,
-                client_invoice_id=client_invoice_id,
-                notification_url=notification_url,
-                back_url=back_url,
-                payment_mode=payment_mode,
-                ack_mode=ack_mode,
-                footer=footer,
-                cashier_id=cashier_id,
-                commit_timeout=commit_timeout,
-                issue_date=issue_date,
-            )
+        return _ops.send_invoice(
+            self._context,
+            amount,
+            self._cur(currency),
+            tokens,
+            title=title,
+            rows=rows,
+            client_invoice_id=client_invoice_id,
+            notification_url=notification_url,
+            back_url=back_url,
+            payment_mode=payment_mode,
+            ack_mode=ack_mode,
+            footer=footer,
+            cashier_id=cashier_id,
+            commit_timeout=commit_timeout,
+            issue_date=issue_date,
         )
 
-    def get_payment_status(self, reference: str | None = None, version: int = 0) -> PaymentStatus:
+    @operation
+    def get_payment_status(
+        self, reference: str | None = None, version: int = 0
+    ) -> _ops.Call[PaymentStatus]:
         """Read the invoice's status (``getPaymentStatus``).
 
         ``reference``: the invoice; ``None`` = the latest invoice of this cash register.
@@ -326,8 +164,9 @@ class _TerminalOperations(_Base):
         ISSUED (:func:`openseqr.sdk.wait_for_payment`), and call it at once when notified.
         Raises :class:`InvoiceNotFound` (54) for an unknown reference.
         """
-        return self._run(_ops.get_payment_status(self._context, reference, version))
+        return _ops.get_payment_status(self._context, reference, version)
 
+    @operation
     def update_invoice(
         self,
         reference: str,
@@ -342,7 +181,7 @@ class _TerminalOperations(_Base):
         footer: str | None = None,
         cashier_id: str | None = None,
         tokens: Iterable[Token] = (),
-    ) -> None:
+    ) -> _ops.Call[None]:
         """Change an unpaid invoice (``updateInvoice``); omitted arguments keep their value.
 
         ``rows`` replaces all rows (``[]`` removes them). ``tokens``: the loyalty tokens you
@@ -353,24 +192,23 @@ class _TerminalOperations(_Base):
         Raises :class:`PaymentInProgress` (48) while the customer is paying,
         :class:`SeqrSystemError` (90) for a PAID/CANCELED/FAILED invoice, 54, 49, 64.
         """
-        return self._run(
-            _ops.update_invoice(
-                self._context,
-                reference,
-                self._cur(currency),
-                amount,
-                tokens,
-                title=title,
-                rows=rows,
-                client_invoice_id=client_invoice_id,
-                notification_url=notification_url,
-                back_url=back_url,
-                footer=footer,
-                cashier_id=cashier_id,
-            )
+        return _ops.update_invoice(
+            self._context,
+            reference,
+            self._cur(currency),
+            amount,
+            tokens,
+            title=title,
+            rows=rows,
+            client_invoice_id=client_invoice_id,
+            notification_url=notification_url,
+            back_url=back_url,
+            footer=footer,
+            cashier_id=cashier_id,
         )
 
-    def cancel_invoice(self, reference: str) -> None:
+    @operation
+    def cancel_invoice(self, reference: str) -> _ops.Call[None]:
         """Cancel an unpaid (or RESERVED) invoice (``cancelInvoice``); status becomes CANCELED.
 
         Raises :class:`CannotCancelPaidInvoice` (50: it was paid meanwhile -- call
@@ -379,38 +217,39 @@ class _TerminalOperations(_Base):
         FAILED invoice), :class:`InvoiceNotFound` (54).
         See :func:`openseqr.sdk.cancel_or_acknowledge` for the safe POS "cancel" button.
         """
-        return self._run(_ops.cancel_invoice(self._context, reference))
+        return _ops.cancel_invoice(self._context, reference)
 
+    @operation
     def commit_reservation(
         self, reference: str, amount: Money | None = None, currency: str | None = None
-    ) -> None:
+    ) -> _ops.Call[None]:
         """Commit a RESERVED invoice (``commitReservation``); the invoice becomes PAID.
 
         ``amount``: the final amount (at most the reserved one, else 11); ``None`` commits the
         reserved (or last updated) amount. The commit also acknowledges the payment.
         Raises :class:`InvoiceNotReserved` (96), :class:`AmountRejected` (11), 54.
         """
-        return self._run(
-            _ops.commit_reservation(self._context, reference, amount, self._cur(currency))
-        )
+        return _ops.commit_reservation(self._context, reference, amount, self._cur(currency))
 
+    @operation
     def submit_payment_receipt(
         self,
         ers_reference: str,
         data: bytes | str = b"",
         mime_type: str = "text/html",
         receipt_type: ReceiptType | str = ReceiptType.PAYMENT_RECEIPT,
-    ) -> None:
+    ) -> _ops.Call[None]:
         """Attach a receipt document to a payment or refund (``submitPaymentReceipt``).
 
         ``ers_reference``: ``PaymentStatus.ers_reference`` or a refund reference. ``data``:
         the document (``str`` is UTF-8 encoded; sent base64-encoded). May be called several
         times with different ``receipt_type`` values. Raises :class:`InvalidErsReference` (23).
         """
-        return self._run(
-            _ops.submit_payment_receipt(self._context, ers_reference, data, mime_type, receipt_type)
+        return _ops.submit_payment_receipt(
+            self._context, ers_reference, data, mime_type, receipt_type
         )
 
+    @operation
     def refund_payment(
         self,
         ers_reference: str,
@@ -421,7 +260,7 @@ class _TerminalOperations(_Base):
         cashier_id: str | None = None,
         client_invoice_id: str | None = None,
         notification_url: str | None = None,
-    ) -> str:
+    ) -> _ops.Call[str]:
         """Refund (part of) a PAID payment (``refundPayment``); returns the refund reference.
 
         ``ers_reference``: the payment's ``PaymentStatus.ers_reference``. ``amount``: what to
@@ -430,40 +269,42 @@ class _TerminalOperations(_Base):
         :class:`RefundNotAllowed` (97), :class:`ReceiverDoesNotAllowRefunds` (99),
         :class:`PaymentInProgress` (48: another refund is running), :class:`AmountRejected` (11).
         """
-        return self._run(
-            _ops.refund_payment(
-                self._context,
-                ers_reference,
-                amount,
-                self._cur(currency),
-                title=title,
-                cashier_id=cashier_id,
-                client_invoice_id=client_invoice_id,
-                notification_url=notification_url,
-            )
+        return _ops.refund_payment(
+            self._context,
+            ers_reference,
+            amount,
+            self._cur(currency),
+            title=title,
+            cashier_id=cashier_id,
+            client_invoice_id=client_invoice_id,
+            notification_url=notification_url,
         )
 
     # -- cash registers ----------------------------------------------------------------
 
-    def assign_seqr_id(self, seqr_id: str) -> None:
+    @operation
+    def assign_seqr_id(self, seqr_id: str) -> _ops.Call[None]:
         """Bind a sticker SEQR ID to this terminal (``assignSeqrId``): scanning
         ``HTTP://SEQR.SE/Q<seqr_id>`` (see :func:`openseqr.sdk.terminal_qr`) then opens the
         terminal's current invoice. Use your own unique prefix. Raises :class:`InvalidSeqrId`."""
-        return self._run(_ops.assign_seqr_id(self._context, seqr_id))
+        return _ops.assign_seqr_id(self._context, seqr_id)
 
-    def unregister_terminal(self) -> None:
+    @operation
+    def unregister_terminal(self) -> _ops.Call[None]:
         """Remove this terminal (``unregisterTerminal``): its live invoice is cancelled, its
         SEQR ID released; the credentials stop working (later calls raise 29)."""
-        return self._run(_ops.unregister_terminal(self._context))
+        return _ops.unregister_terminal(self._context)
 
     # -- reconciliation ----------------------------------------------------------------
 
-    def mark_transaction_period(self, terminal_id: str | None = None) -> str:
+    @operation
+    def mark_transaction_period(self, terminal_id: str | None = None) -> _ops.Call[str]:
         """Close the current reconciliation period (``markTransactionPeriod``) and return its
         id for :meth:`execute_report`. ``terminal_id``: per-terminal period (only then do
         per-terminal reports work)."""
-        return self._run(_ops.mark_transaction_period(self._context, terminal_id))
+        return _ops.mark_transaction_period(self._context, terminal_id)
 
+    @operation
     def execute_report(
         self,
         report_id: str,
@@ -472,22 +313,21 @@ class _TerminalOperations(_Base):
         *,
         language: str | None = "en",
         parameters: Mapping[str, str] | None = None,
-    ) -> Report:
+    ) -> _ops.Call[Report]:
         """Produce a report (``executeReport``), e.g. ``"Reconciliation/STD_RECON_003.xml"``
         for the period returned by :meth:`mark_transaction_period`.
 
         Returns :class:`Report` (``content`` bytes and ``text``). Raises
         :class:`ReportNotReady` (2, ``.retryable``: try again in a few seconds).
         """
-        return self._run(
-            _ops.execute_report(
-                self._context, report_id, period_id, terminal_id, language, parameters
-            )
+        return _ops.execute_report(
+            self._context, report_id, period_id, terminal_id, language, parameters
         )
 
     # -- external services -------------------------------------------------------------
 
-    def get_client_session_info(self, token: str) -> dict[str, str]:
+    @operation
+    def get_client_session_info(self, token: str) -> _ops.Call[dict[str, str]]:
         """Resolve an External Service TOKEN (the Order URL fragment) into user data
         (``getClientSessionInfo``): always ``msisdn`` and ``subscriberKey``, plus the
         parameters of the service QR code.
@@ -495,20 +335,18 @@ class _TerminalOperations(_Base):
         Raises :class:`SessionExpired` (60), :class:`SessionCancelled` (61),
         :class:`SessionInProgress` (62), :class:`InvalidSessionToken` (63).
         """
-        return self._run(_ops.get_client_session_info(self._context, token))
+        return _ops.get_client_session_info(self._context, token)
 
-    def benchmarking_nop(self) -> None:
+    @operation
+    def benchmarking_nop(self) -> _ops.Call[None]:
         """No-op round trip without authentication (``benchmarkingNop``): a health check."""
-        return self._run(_ops.benchmarking_nop())
+        return _ops.benchmarking_nop()
 
 
 class _ResellerOperations(_Base):
     """Operations of a reseller user (RESELLERUSER principal)."""
 
     reseller_id: str
-
-    def _run(self, call: _ops.Call[T]) -> T:
-        raise NotImplementedError
 
     def __init__(
         self,
@@ -533,14 +371,15 @@ class _ResellerOperations(_Base):
             channel=channel,
         )
         self._setup(url, ctx, "SEK")
-        self._setup_io(transport, timeout, http_client)  # type: ignore[attr-defined]
+        self._setup_io(transport, timeout, http_client)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._endpoint!r}, reseller_id={self.reseller_id!r})"
 
+    @operation
     def register_terminal(
         self, external_terminal_id: str, name: str, password: str | None = None
-    ) -> RegisteredTerminal:
+    ) -> _ops.Call[RegisteredTerminal]:
         """Create a cash-register terminal (``registerTerminal``).
 
         ``external_terminal_id``: your label (``"Store 111/Till 4"``); ``name``: shown on the
@@ -549,12 +388,14 @@ class _ResellerOperations(_Base):
         ``terminal_id`` and the password -- store both. Raises :class:`InvalidNewPassword`.
         """
         pw = password if password is not None else _ops.new_terminal_password()
-        return self._run(_ops.register_terminal(self._context, external_terminal_id, name, pw))
+        return _ops.register_terminal(self._context, external_terminal_id, name, pw)
 
-    def mark_transaction_period(self, terminal_id: str | None = None) -> str:
+    @operation
+    def mark_transaction_period(self, terminal_id: str | None = None) -> _ops.Call[str]:
         """Close the reseller's (or one terminal's) reconciliation period; returns its id."""
-        return self._run(_ops.mark_transaction_period(self._context, terminal_id))
+        return _ops.mark_transaction_period(self._context, terminal_id)
 
+    @operation
     def execute_report(
         self,
         report_id: str,
@@ -563,17 +404,16 @@ class _ResellerOperations(_Base):
         *,
         language: str | None = "en",
         parameters: Mapping[str, str] | None = None,
-    ) -> Report:
+    ) -> _ops.Call[Report]:
         """Produce a report for a period (see ``SeqrClient.execute_report``)."""
-        return self._run(
-            _ops.execute_report(
-                self._context, report_id, period_id, terminal_id, language, parameters
-            )
+        return _ops.execute_report(
+            self._context, report_id, period_id, terminal_id, language, parameters
         )
 
-    def benchmarking_nop(self) -> None:
+    @operation
+    def benchmarking_nop(self) -> _ops.Call[None]:
         """No-op round trip without authentication: a health check."""
-        return self._run(_ops.benchmarking_nop())
+        return _ops.benchmarking_nop()
 
 
 class SeqrClient(_SyncIO, _TerminalOperations):
@@ -584,24 +424,16 @@ class SeqrClient(_SyncIO, _TerminalOperations):
         status = wait_for_payment(c, sent.reference)
     """
 
-    _run = _SyncIO._run
-
 
 class AsyncSeqrClient(_AsyncIO, _TerminalOperations):
     """asyncio client for a merchant terminal; same methods as :class:`SeqrClient`, each
     returning an awaitable."""
-
-    _run = _AsyncIO._run  # type: ignore[assignment]
 
 
 class ResellerClient(_SyncIO, _ResellerOperations):
     """Blocking client for a reseller user: ``register_terminal``, ``mark_transaction_period``,
     ``execute_report``."""
 
-    _run = _SyncIO._run
-
 
 class AsyncResellerClient(_AsyncIO, _ResellerOperations):
     """asyncio variant of :class:`ResellerClient`."""
-
-    _run = _AsyncIO._run  # type: ignore[assignment]

@@ -133,13 +133,17 @@ class InvoiceRow:
     discount: Decimal | int | str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("total", "quantity", "unit_price", "tax_rate", "discount"):
-            object.__setattr__(self, name, to_decimal(getattr(self, name), f"row {name}"))
-        if self.total is None:
-            if self.unit_price is None:
+        values = {
+            name: to_decimal(getattr(self, name), f"row {name}")
+            for name in ("total", "quantity", "unit_price", "tax_rate", "discount")
+        }
+        if values["total"] is None:
+            unit_price, qty = values["unit_price"], values["quantity"]
+            if unit_price is None:
                 raise ValueError(f"row {self.description!r}: give total or unit_price")
-            qty = self.quantity if self.quantity is not None else Decimal(1)
-            object.__setattr__(self, "total", qty * self.unit_price)  # type: ignore[operator]
+            values["total"] = (qty if qty is not None else Decimal(1)) * unit_price
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import (
     CannotCancelInvoiceInProgress,
@@ -39,6 +39,23 @@ from .errors import (
     TransportError,
 )
 from .models import PaymentStatus
+
+
+class _Terminal(Protocol):
+    """What the pollers use of a :class:`SeqrClient`."""
+
+    def get_payment_status(self, reference: str | None, version: int = 0) -> PaymentStatus: ...
+    def cancel_invoice(self, reference: str) -> None: ...
+
+
+class _AsyncTerminal(Protocol):
+    """What the async pollers use of an :class:`AsyncSeqrClient`."""
+
+    def get_payment_status(
+        self, reference: str | None, version: int = 0
+    ) -> Awaitable[PaymentStatus]: ...
+    def cancel_invoice(self, reference: str) -> Awaitable[None]: ...
+
 
 __all__ = [
     "wait_for_payment",
@@ -111,7 +128,7 @@ class _State:
 
 
 def wait_for_payment(
-    client: Any,
+    client: _Terminal,
     reference: str | None,
     *,
     timeout: float = POS_CYCLE_SECONDS,
@@ -151,7 +168,7 @@ def wait_for_payment(
 
 
 async def wait_for_payment_async(
-    client: Any,
+    client: _AsyncTerminal,
     reference: str | None,
     *,
     timeout: float = POS_CYCLE_SECONDS,
@@ -188,7 +205,11 @@ async def wait_for_payment_async(
 
 
 def cancel_or_acknowledge(
-    client: Any, reference: str, *, retries: int = 10, sleep: Callable[[float], Any] = time.sleep
+    client: _Terminal,
+    reference: str,
+    *,
+    retries: int = 10,
+    sleep: Callable[[float], Any] = time.sleep,
 ) -> PaymentStatus:
     """Cancel the invoice -- unless it was paid meanwhile, then acknowledge the payment.
 
@@ -213,7 +234,7 @@ def cancel_or_acknowledge(
 
 
 async def cancel_or_acknowledge_async(
-    client: Any,
+    client: _AsyncTerminal,
     reference: str,
     *,
     retries: int = 10,

@@ -1,7 +1,9 @@
 """Receiving the server's payment notification (spec 9.2-9.4).
 
 When an invoice with a ``notification_url`` becomes PAID (or RESERVED) the server POSTs
-``invoiceReference`` and ``clientInvoiceId`` (form-encoded) to that URL, once, without retry.
+``invoiceReference`` and ``clientInvoiceId`` (form-encoded) to that URL. An openseqr server
+retries a failed delivery (network error, 408, 429, 5xx) up to 3 times inside the 20 s window
+by default (D-03; real SEQR sends once), so the same notification may arrive more than once.
 What you must do (9.3): answer quickly, **call getPaymentStatus at once** -- that call is what
 acknowledges the payment; without it the payment is reversed after the acknowledgement window
 (20 s) -- then update your order. The notification is only a hint: trust the status you fetch.
@@ -157,7 +159,8 @@ async def _status(client: Any, reference: str) -> PaymentStatus:
         result = await asyncio.to_thread(fn, reference)
     if inspect.isawaitable(result):
         result = await result
-    return result
+    status: PaymentStatus = result  # either kind of client answers a PaymentStatus
+    return status
 
 
 OnStatus = Callable[[PaymentStatus, str | None], Any | Awaitable[Any]]
@@ -377,7 +380,8 @@ class NotificationReceiver:
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    for key, value in headers:
         if key.lower() == name:
             return value.decode("latin-1")
     return None
