@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import click
 
@@ -94,8 +94,15 @@ def seqr_server(env: DemoEnv) -> DemoApp:
     )
 
 
+class ServiceUrls(TypedDict):
+    order_url: str
+    success_url: str
+    failure_url: str
+    cancel_url: str
+
+
 def register_service(
-    ctx: Any, service_id: str, name: str, terminal_id: str, urls: dict[str, str]
+    ctx: Any, service_id: str, name: str, terminal_id: str, urls: ServiceUrls
 ) -> str:
     """Register the service if absent; point it at `urls` if they changed (other ports)."""
     from ..service import services
@@ -122,7 +129,7 @@ def parking_service(env: DemoEnv) -> DemoApp:
     from ..service.sandbox import DEMO_CUSTOMERS, TERMINAL_ID, TERMINAL_PASSWORD
 
     base = env.url("parking")
-    urls = {
+    urls: ServiceUrls = {
         "order_url": f"{base}/order",
         "success_url": f"{base}/success",
         "failure_url": f"{base}/failure",

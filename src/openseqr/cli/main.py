@@ -6,6 +6,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -13,6 +15,7 @@ from ..settings import Settings
 
 if TYPE_CHECKING:
     from ..service.context import Context
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
@@ -21,7 +24,7 @@ def main() -> None:
     """openseqr: an open, self-hostable SEQR payment system."""
 
 
-def _database_option(f):  # type: ignore[no-untyped-def]
+def _database_option(f: F) -> F:
     return click.option(
         "--database",
         "database",

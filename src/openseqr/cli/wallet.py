@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -24,8 +25,10 @@ DEFAULT_SERVER = "http://127.0.0.1:8080"
 
 EXIT_PAID, EXIT_NOT_PAID, EXIT_USAGE, EXIT_AUTH, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def _server_option(f):  # type: ignore[no-untyped-def]
+
+def _server_option(f: F) -> F:
     return click.option(
         "--server",
         "server",

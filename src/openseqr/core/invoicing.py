@@ -6,9 +6,11 @@ where money is concerned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from . import errors
@@ -18,6 +20,8 @@ from .records import AckMode, Invoice, InvoiceRow, PaymentMode, Reseller, Termin
 from .states import State
 
 MAX_TEXT = 255  # D-45
+
+E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +193,7 @@ def _row(r: RowDraft, currency: str) -> InvoiceRow:
     )
 
 
-def _enum(kind, raw: str | None, default, name: str):  # type: ignore[no-untyped-def]
+def _enum(kind: Callable[[str], E], raw: str | None, default: E, name: str) -> E:
     if raw is None or raw == "":
         return default
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from . import errors
 from .ledger import HOLDS, Transfer, TransferKind, customer_account, merchant_account, move, split
@@ -38,13 +39,13 @@ class Decision:
     message: CustomerMessage | None = None
 
 
-def _apply(inv: Invoice, event: Event, *, bump: bool = False, **changes: object) -> Invoice:
+def _apply(inv: Invoice, event: Event, *, bump: bool = False, **changes: Any) -> Invoice:
     """Move through the table; the version goes up by one when the wire status changes or the
     event itself counts as a change (`bump`, e.g. updateInvoice) (D-13)."""
     after = next_state(inv.state, event)
     bump = bump or changes_wire_status(inv.state, after)
-    version = int(changes.pop("version", inv.version))  # type: ignore[call-overload]
-    return replace(inv, state=after, version=version + int(bump), **changes)  # type: ignore[arg-type]
+    version = int(changes.pop("version", inv.version))
+    return replace(inv, state=after, version=version + int(bump), **changes)
 
 
 def expiry_deadline(now: datetime, policy: Policy, cash_register: bool) -> datetime | None:

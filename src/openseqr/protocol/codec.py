@@ -22,6 +22,7 @@ from .envelope import (
 from .errors import InvalidValue, MalformedResponse, UnknownOperation
 from .messages import (
     UNSUPPORTED_OPERATIONS,
+    ErsResponse,
     Request,
     Response,
     UnsupportedRequest,
@@ -98,7 +99,7 @@ def _response_frame(op: str) -> tuple[str, str]:
     return head, _RESPONSE_TAIL[op]
 
 
-def encode_response(resp: Response) -> bytes:
+def encode_response(resp: ErsResponse) -> bytes:
     """Encode a response CXF-style (``soap:`` envelope, ``ns2:<op>Response``, ``return``)."""
     rows = RESPONSE_ENCODERS.get(type(resp))
     if rows is None:

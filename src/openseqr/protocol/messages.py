@@ -350,8 +350,10 @@ Response = (
 )
 
 
-def operation_name(msg: Request | Response) -> str:
+def operation_name(msg: Request | ErsResponse) -> str:
     """The wire operation of a message (an unsupported one carries it as a field)."""
     if isinstance(msg, UnsupportedRequest | UnsupportedResponse):
         return msg.operation
+    if msg.OPERATION is None:
+        raise TypeError(f"{type(msg).__name__} is not a wire message")
     return msg.OPERATION

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from ..core.ports import Clock
 from ..service.bootstrap import build
@@ -55,7 +55,7 @@ def create_app(
                 await worker.stop()
             ctx.store.close()
 
-    routes = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
+    routes: list[BaseRoute] = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
     routes += [Route("/health", health), Route("/", index)]
     routes += app_api.routes(ctx)
     routes += app_session.routes(ctx) + qr_routes.routes() + webapp.routes(settings)

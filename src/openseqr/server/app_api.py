@@ -6,6 +6,7 @@ edge's single mapping from domain errors. PINs are never logged or echoed.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +45,7 @@ HTTP_STATUS[BadRequest] = 400
 def _status(exc: e.SeqrError) -> int:
     for cls in type(exc).__mro__:
         if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]  # type: ignore[index]
+            return HTTP_STATUS[cls]
     return 400
 
 
@@ -111,8 +112,11 @@ def _field(data: dict[str, Any], name: str, required: bool = True) -> Any:
     return str(value) if value is not None else None
 
 
+Handler = Callable[[Request], Awaitable[JSONResponse]]
+
+
 def routes(ctx: Context) -> list[Route]:
-    def call(fn):  # type: ignore[no-untyped-def]
+    def call(fn: Handler) -> Handler:
         async def endpoint(request: Request) -> JSONResponse:
             try:
                 return await fn(request)

@@ -37,7 +37,7 @@ from ..core import errors as e
 from ..core.records import Customer
 from ..service import wallet
 from ..service.context import Context
-from .app_api import BadRequest, error_response, invoice_json
+from .app_api import BadRequest, Handler, error_response, invoice_json
 
 KEY_SWITCH = "app_session_key"
 TOKEN_TTL = timedelta(minutes=30)
@@ -159,7 +159,7 @@ def routes(ctx: Context) -> list[Route]:
             raise e.PinLocked()
         return customer
 
-    def call(fn):  # type: ignore[no-untyped-def]
+    def call(fn: Handler) -> Handler:
         async def endpoint(request: Request) -> JSONResponse:
             try:
                 response: JSONResponse = await fn(request)

@@ -49,7 +49,7 @@ RESULT_CODES_2015: dict[type[e.SeqrError], R] = {e.ReservationExpired: R.PAYMENT
 def result_code(exc: e.SeqrError, compat_2015: bool = False) -> R:
     for cls in type(exc).__mro__:
         if compat_2015 and cls in RESULT_CODES_2015:
-            return RESULT_CODES_2015[cls]  # type: ignore[index]
+            return RESULT_CODES_2015[cls]
         if cls in RESULT_CODES:
-            return RESULT_CODES[cls]  # type: ignore[index]
+            return RESULT_CODES[cls]
     return R.SYSTEM_ERROR

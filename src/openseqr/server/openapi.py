@@ -52,7 +52,7 @@ _SESSION = {
         "expires_at": {"type": "string", "format": "date-time"},
     },
 }
-_CREDENTIALS = {
+_CREDENTIALS: dict[str, Any] = {
     "type": "object",
     "required": ["msisdn", "pin"],
     "properties": {
@@ -228,7 +228,7 @@ OPENAPI: dict[str, Any] = {
 }
 
 # -- signed-in sessions of the wallet web app (server/app_session.py) ---------------------------
-_BEARER = [{"appSession": []}]
+_BEARER: list[dict[str, list[str]]] = [{"appSession": []}]
 _REF = [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}}]
 OPENAPI.setdefault("components", {}).setdefault("securitySchemes", {})["appSession"] = {
     "type": "http",

@@ -21,6 +21,7 @@ from ..protocol import messages as m
 from ..protocol.envelope import local_name, parse_body_element
 from ..protocol.errors import InvalidValue, MalformedRequest, UnknownOperation
 from ..protocol.result_codes import ResultCode
+from ..protocol.types import Report
 from ..protocol.wsdl import render_wsdl
 from ..service import merchant, reports, sessions
 from ..service.auth import Caller, authenticate
@@ -144,7 +145,7 @@ def mark_transaction_period(ctx: Context, req: m.MarkTransactionPeriodRequest) -
 
 def execute_report(ctx: Context, req: m.ExecuteReportRequest) -> m.ErsResponse:
     doc = reports.execute_report(ctx, _caller(ctx, req), req.report_id, req.parameters)
-    report = m.Report(doc.title, doc.mime_type, doc.content, doc.content_string)
+    report = Report(doc.title, doc.mime_type, doc.content, doc.content_string)
     return _ok(req.OPERATION, report=report)
 
 

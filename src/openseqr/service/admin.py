@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from ..core.ports import Store
 from ..core.records import (
@@ -74,7 +75,7 @@ def update_terminal(
     ack_mode: str | None = None,
 ) -> Terminal:
     """Change what is given; `notify_secret=""` removes the secret."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # checked by replace() at run time
     if notify_retries is not None:
         if not 0 <= notify_retries <= 100:
             raise AdminError("notify retries must be between 0 and 100")
@@ -93,7 +94,7 @@ def update_terminal(
         terminal = tx.get_terminal(terminal_id)
         if terminal is None:
             raise AdminError(f"no terminal {terminal_id!r}")
-        terminal = replace(terminal, **changes)  # type: ignore[arg-type]
+        terminal = replace(terminal, **changes)
         if changes:
             tx.update_terminal(terminal)
     return terminal
@@ -117,7 +118,7 @@ def update_reseller(
     currencies: tuple[str, ...] | None = None,
     status: PrincipalStatus | None = None,
 ) -> Reseller:
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # checked by replace() at run time
     if refunds_allowed is not None:
         changes["refunds_allowed"] = refunds_allowed
     if receiver_allows_refunds is not None:
@@ -133,7 +134,7 @@ def update_reseller(
         reseller = tx.get_reseller(reseller_id)
         if reseller is None:
             raise AdminError(f"no reseller {reseller_id!r}")
-        reseller = replace(reseller, **changes)  # type: ignore[arg-type]
+        reseller = replace(reseller, **changes)
         if changes:
             tx.upsert_reseller(reseller)
     return reseller
@@ -164,12 +165,12 @@ def list_customers(ctx: Context) -> list[Customer]:
         return tx.list_customers()
 
 
-def _update_customer(ctx: Context, msisdn: str, **changes: object) -> Customer:
+def _update_customer(ctx: Context, msisdn: str, **changes: Any) -> Customer:
     with ctx.store.transaction() as tx:
         customer = tx.customer_by_msisdn(normalise_msisdn(msisdn))
         if customer is None:
             raise AdminError(f"no customer with MSISDN {msisdn!r}")
-        customer = replace(customer, **changes)  # type: ignore[arg-type]
+        customer = replace(customer, **changes)
         tx.update_customer(customer)
     return customer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from ..core import errors, ids, machine
 from ..core.invoicing import AmountDraft, InvoiceDraft, merged_update, new_invoice, positive_amount
@@ -130,7 +131,7 @@ def get_payment_status(
     return inv
 
 
-def _settle(tx: Tx, inv: Invoice, now) -> Invoice:  # type: ignore[no-untyped-def]
+def _settle(tx: Tx, inv: Invoice, now: datetime) -> Invoice:
     settled = replace(inv, settled_at=now)
     if not tx.save_invoice(settled, inv.rev):
         raise errors.PaymentInProgress()

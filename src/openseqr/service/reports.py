@@ -144,12 +144,12 @@ def _rows(kind: str, rows: list[SettledTransaction]) -> list[list[tuple[str, str
         ]
     groups: dict[str, list[SettledTransaction]] = defaultdict(list)
     for r in rows:
-        key = {"summary": "", "by_terminal": r.terminal_id, "by_cashier": r.cashier_id or "NULL"}
-        groups[key[kind]].append(r)
+        group = {"summary": "", "by_terminal": r.terminal_id, "by_cashier": r.cashier_id or "NULL"}
+        groups[group[kind]].append(r)
     if kind == "summary" and not groups:
         groups[""] = []
     label = {"by_terminal": "TerminalId", "by_cashier": "CashierId"}.get(kind)
-    out = []
+    out: list[list[tuple[str, str]]] = []
     for key, items in groups.items():
         count = sum(1 for r in items if r.kind == "payment")  # D-34b: payments only
         total = sum((r.amount.amount for r in items), Decimal(0))  # refunds netted

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..core import errors
@@ -103,7 +104,7 @@ def _check_terminal(tx: Tx, terminal_id: object) -> str:
 def _validated(service: Service) -> Service:
     service_id = validate_service_id(service.service_id)
     name = validate_name(service.name)
-    fields = {f: validate_url(f, getattr(service, f)) for f in URL_FIELDS}
+    fields: dict[str, Any] = {f: validate_url(f, getattr(service, f)) for f in URL_FIELDS}
     return replace(service, service_id=service_id, name=name, **fields)
 
 
@@ -154,7 +155,7 @@ def update_service(
     active: bool | None = None,
 ) -> Service:
     """Change the given fields (None = keep). Re-validates the whole definition."""
-    changes = {
+    changes: dict[str, Any] = {
         k: v
         for k, v in dict(
             name=name,

@@ -152,7 +152,7 @@ def view_invoice(ctx: Context, reference: str, customer: Customer | None) -> Inv
     return InvoiceView(inv, terminal.name)
 
 
-def _terminal(tx, inv: Invoice) -> Terminal:  # type: ignore[no-untyped-def]
+def _terminal(tx: Tx, inv: Invoice) -> Terminal:
     terminal = tx.get_terminal(inv.terminal_id)
     assert terminal is not None, "an invoice always has its terminal"
     return terminal

@@ -26,6 +26,10 @@ class Queries:
         self.dialect = dialect
         self.__dict__.update(texts)
 
+    def __getattr__(self, name: str) -> str:
+        # Only reached for a name no SQL file defines; tells the type checker queries are str.
+        raise AttributeError(f"no query {name!r} in the {self.__dict__.get('dialect')} SQL files")
+
     def names(self) -> list[str]:
         return sorted(k for k in self.__dict__ if k != "dialect")
 

@@ -269,9 +269,10 @@ class HeadlessWallet:
         """The payment screen: wait for the merchant if needed, confirm, PIN, result."""
         retried = False
         while True:
-            invoice = self._wait_until_payable(outcome, invoice)
-            if invoice is None:
+            payable = self._wait_until_payable(outcome, invoice)
+            if payable is None:
                 return
+            invoice = payable
             if confirm is not None and not confirm(invoice):
                 try:
                     outcome.invoice = self.cancel(invoice.reference)

@@ -125,16 +125,25 @@ class _Form:
     button: str | None = None
 
 
+@dataclass
+class _Select:
+    name: str
+    options: list[str] = field(default_factory=list)
+    selected: str | None = None
+
+
 class _PageParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.base: str | None = None
-        self.items: list[tuple[str, object]] = []  # ("link", (href, text)) | ("form", _Form)
+        self.items: list[
+            tuple[str, tuple[str, str] | _Form]
+        ] = []  # ("link", (href, text)) | ("form", _Form)
         self.refresh: tuple[float, str] | None = None
         self._a: list[str] | None = None
         self._a_href = ""
         self._form: _Form | None = None
-        self._select: dict[str, object] | None = None
+        self._select: _Select | None = None
         self._option: list[str] | None = None
         self._option_value: str | None = None
         self._option_selected = False
@@ -165,25 +174,25 @@ class _PageParser(HTMLParser):
             )
             self.items.append(("form", self._form))
         elif self._form is not None and "disabled" not in a:
-            self._form_control(tag, a)
+            self._form_control(self._form, tag, a)
 
-    def _form_control(self, tag: str, a: dict[str, str]) -> None:
+    def _form_control(self, form: _Form, tag: str, a: dict[str, str]) -> None:
         name = a.get("name", "")
         if tag == "input":
             kind = a.get("type", "text").lower()
             if kind in ("submit", "image", "button", "reset", "file"):
-                if kind == "submit" and self._form and self._form.button is None:
-                    self._form.button = a.get("value") or "Submit"
+                if kind == "submit" and form.button is None:
+                    form.button = a.get("value") or "Submit"
                 return
             if not name:
                 return
             if kind in ("checkbox", "radio"):
                 if "checked" in a:
-                    self._form.fields.append((name, a.get("value", "on")))  # type: ignore[union-attr]
+                    form.fields.append((name, a.get("value", "on")))
                 return
-            self._form.fields.append((name, a.get("value", "")))  # type: ignore[union-attr]
+            form.fields.append((name, a.get("value", "")))
         elif tag == "select" and name:
-            self._select = {"name": name, "options": [], "selected": None}
+            self._select = _Select(name)
         elif tag == "option" and self._select is not None:
             self._option, self._option_value = [], a.get("value")
             self._option_selected = "selected" in a
@@ -197,9 +206,9 @@ class _PageParser(HTMLParser):
             return
         text = " ".join("".join(self._option).split())
         value = self._option_value if self._option_value is not None else text
-        self._select["options"].append(value)  # type: ignore[attr-defined]
-        if self._option_selected and self._select["selected"] is None:
-            self._select["selected"] = value
+        self._select.options.append(value)
+        if self._option_selected and self._select.selected is None:
+            self._select.selected = value
         self._option = None
 
     def handle_endtag(self, tag: str) -> None:
@@ -210,10 +219,10 @@ class _PageParser(HTMLParser):
             self._end_option()
         elif tag == "select" and self._select is not None:
             self._end_option()
-            options = self._select["options"]
-            value = self._select["selected"] or (options[0] if options else None)  # type: ignore[index]
+            options = self._select.options
+            value = self._select.selected or (options[0] if options else None)
             if value is not None and self._form is not None:
-                self._form.fields.append((str(self._select["name"]), str(value)))
+                self._form.fields.append((self._select.name, value))
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
             if self._form is not None:
@@ -253,14 +262,14 @@ def parse_page(url: str, hash_: str, status_code: int, content_type: str, text: 
         pass
     base = urljoin(url, parser.base) if parser.base else url
     choices: list[Choice] = []
-    for kind, item in parser.items:
-        if kind == "link":
-            href, label = item  # type: ignore[misc]
+    for _, item in parser.items:
+        if not isinstance(item, _Form):  # a link
+            href, label = item
             code = classify(href)
             if code is not None:
                 choices.append(Choice("link", label or href.strip(), href.strip(), code=code))
         else:
-            form: _Form = item  # type: ignore[assignment]
+            form = item
             action = urljoin(base, form.action) if form.action else url
             label = form.label or form.button or f"order form ({action})"
             choices.append(
@@ -379,7 +388,8 @@ class WebView:
         among trigger links and order forms (`choose`, default: the first payment choice);
         a delayed meta refresh. Returns a Navigation without `code` if the page offers nothing.
         """
-        nav, steps = start, []
+        nav = start
+        steps: list[str] = []
         if nav.code is not None:
             return Navigation(nav.page, nav.code, "redirect")
 

@@ -143,7 +143,7 @@ class NotificationRelay:
         try:
             import uvloop
 
-            loop = uvloop.new_event_loop()
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
         except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
             loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
@@ -365,7 +365,7 @@ class NotificationRelay:
         except OSError:
             return None  # unresolvable: the POST fails and is recorded as such
         for info in infos:
-            reason = policy.check_ip(info[4][0])
+            reason = policy.check_ip(str(info[4][0]))  # typeshed: str | int
             if reason:
                 return reason
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,7 @@ def health(service: str, **extra: Any) -> JSONResponse:
 
 
 def merchant_app(
-    routes: list[BaseRoute],
+    routes: Sequence[BaseRoute],
     *,
     static: Path,
     on_shutdown: Callable[[], Awaitable[None]],

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from ...service.sandbox import DEMO_CUSTOMERS
 from ...settings import Settings
@@ -43,7 +44,7 @@ CSP = "; ".join(
 class _Static(StaticFiles):
     """Static files; the bridge is loaded by service pages from other origins."""
 
-    async def get_response(self, path: str, scope):  # type: ignore[no-untyped-def]
+    async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         response.headers["X-Content-Type-Options"] = "nosniff"
         if path == "seqr-bridge.js":
