@@ -24,7 +24,6 @@ from openseqr.protocol import (
     ExecuteReportRequest,
     GetClientSessionInfoRequest,
     GetPaymentStatusRequest,
-    Invoice,
     MalformedResponse,
     MarkTransactionPeriodRequest,
     PrincipalId,
@@ -42,6 +41,7 @@ from openseqr.protocol import (
     encode_request,
     operation_name,
 )
+from openseqr.protocol import Invoice as WireInvoice
 from openseqr.protocol import InvoiceRow as WireRow
 from openseqr.protocol import Receipt as WireReceipt
 from openseqr.protocol.messages import (
@@ -193,8 +193,8 @@ def build_invoice(
     cashier_id: str | None = None,
     commit_timeout: int | None = None,
     issue_date: datetime | None = None,
-) -> Invoice:
-    return Invoice(
+) -> WireInvoice:
+    return WireInvoice(
         payment_mode=_enum_text(payment_mode),
         acknowledgment_mode=_enum_text(ack_mode),
         issue_date=issue_date,

@@ -53,7 +53,43 @@ Money = Decimal | int | str
 # ------------------------------------------------------------------------ operations
 
 
-class _TerminalOperations(_Base):
+class _CommonOperations(_Base):
+    """Operations both kinds of principal have: reconciliation and the health check."""
+
+    @operation
+    def mark_transaction_period(self, terminal_id: str | None = None) -> _ops.Call[str]:
+        """Close the current reconciliation period (``markTransactionPeriod``) of the caller
+        (reseller or terminal) and return its id for :meth:`execute_report`. ``terminal_id``:
+        per-terminal period (only then do per-terminal reports work)."""
+        return _ops.mark_transaction_period(self._context, terminal_id)
+
+    @operation
+    def execute_report(
+        self,
+        report_id: str,
+        period_id: str | None = None,
+        terminal_id: str | None = None,
+        *,
+        language: str | None = "en",
+        parameters: Mapping[str, str] | None = None,
+    ) -> _ops.Call[Report]:
+        """Produce a report (``executeReport``), e.g. ``"Reconciliation/STD_RECON_003.xml"``
+        for the period returned by :meth:`mark_transaction_period`.
+
+        Returns :class:`Report` (``content`` bytes and ``text``). Raises
+        :class:`ReportNotReady` (2, ``.retryable``: try again in a few seconds).
+        """
+        return _ops.execute_report(
+            self._context, report_id, period_id, terminal_id, language, parameters
+        )
+
+    @operation
+    def benchmarking_nop(self) -> _ops.Call[None]:
+        """No-op round trip without authentication (``benchmarkingNop``): a health check."""
+        return _ops.benchmarking_nop()
+
+
+class _TerminalOperations(_CommonOperations):
     """Every merchant operation of a terminal (TERMINALID principal)."""
 
     terminal_id: str
@@ -295,35 +331,6 @@ class _TerminalOperations(_Base):
         SEQR ID released; the credentials stop working (later calls raise 29)."""
         return _ops.unregister_terminal(self._context)
 
-    # -- reconciliation ----------------------------------------------------------------
-
-    @operation
-    def mark_transaction_period(self, terminal_id: str | None = None) -> _ops.Call[str]:
-        """Close the current reconciliation period (``markTransactionPeriod``) and return its
-        id for :meth:`execute_report`. ``terminal_id``: per-terminal period (only then do
-        per-terminal reports work)."""
-        return _ops.mark_transaction_period(self._context, terminal_id)
-
-    @operation
-    def execute_report(
-        self,
-        report_id: str,
-        period_id: str | None = None,
-        terminal_id: str | None = None,
-        *,
-        language: str | None = "en",
-        parameters: Mapping[str, str] | None = None,
-    ) -> _ops.Call[Report]:
-        """Produce a report (``executeReport``), e.g. ``"Reconciliation/STD_RECON_003.xml"``
-        for the period returned by :meth:`mark_transaction_period`.
-
-        Returns :class:`Report` (``content`` bytes and ``text``). Raises
-        :class:`ReportNotReady` (2, ``.retryable``: try again in a few seconds).
-        """
-        return _ops.execute_report(
-            self._context, report_id, period_id, terminal_id, language, parameters
-        )
-
     # -- external services -------------------------------------------------------------
 
     @operation
@@ -337,13 +344,8 @@ class _TerminalOperations(_Base):
         """
         return _ops.get_client_session_info(self._context, token)
 
-    @operation
-    def benchmarking_nop(self) -> _ops.Call[None]:
-        """No-op round trip without authentication (``benchmarkingNop``): a health check."""
-        return _ops.benchmarking_nop()
 
-
-class _ResellerOperations(_Base):
+class _ResellerOperations(_CommonOperations):
     """Operations of a reseller user (RESELLERUSER principal)."""
 
     reseller_id: str
@@ -389,31 +391,6 @@ class _ResellerOperations(_Base):
         """
         pw = password if password is not None else _ops.new_terminal_password()
         return _ops.register_terminal(self._context, external_terminal_id, name, pw)
-
-    @operation
-    def mark_transaction_period(self, terminal_id: str | None = None) -> _ops.Call[str]:
-        """Close the reseller's (or one terminal's) reconciliation period; returns its id."""
-        return _ops.mark_transaction_period(self._context, terminal_id)
-
-    @operation
-    def execute_report(
-        self,
-        report_id: str,
-        period_id: str | None = None,
-        terminal_id: str | None = None,
-        *,
-        language: str | None = "en",
-        parameters: Mapping[str, str] | None = None,
-    ) -> _ops.Call[Report]:
-        """Produce a report for a period (see ``SeqrClient.execute_report``)."""
-        return _ops.execute_report(
-            self._context, report_id, period_id, terminal_id, language, parameters
-        )
-
-    @operation
-    def benchmarking_nop(self) -> _ops.Call[None]:
-        """No-op round trip without authentication: a health check."""
-        return _ops.benchmarking_nop()
 
 
 class SeqrClient(_SyncIO, _TerminalOperations):
