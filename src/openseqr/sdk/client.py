@@ -2,8 +2,9 @@
 :class:`ResellerClient` / :class:`AsyncResellerClient` (a reseller user).
 
 The sync and async classes share every operation method (defined once in
-``_TerminalOperations`` / ``_ResellerOperations``); they differ only in how the bytes travel.
-On the async classes every operation method returns an awaitable::
+``_TerminalOperations`` / ``_ResellerOperations`` and marked ``@operation``); they differ only
+in how the bytes travel (``_transport.py``). On the async classes every operation method
+returns an awaitable::
 
     client = SeqrClient("https://seqr.example", "my_terminal", "secret")
     sent = client.send_invoice(Decimal("49.00"), "SEK", title="Coffee")
