@@ -38,10 +38,13 @@ class ReceiptStore(SqliteStore):
 
 
 class Receiptable(Protocol):
-    id: str
-    ers_reference: str | None
-    receipt_state: str
-
+    # read-only members, so frozen dataclasses qualify
+    @property
+    def id(self) -> str: ...
+    @property
+    def ers_reference(self) -> str | None: ...
+    @property
+    def receipt_state(self) -> str: ...
     @property
     def is_paid(self) -> bool: ...
 

@@ -66,7 +66,7 @@ class Problem:
         code = getattr(exc, "code", None)
         for error, (title, text) in SESSION_MESSAGES.items():
             if isinstance(exc, error):
-                return cls(f"session_{error.__name__}", title, text, int(code))
+                return cls(f"session_{error.__name__}", title, text, int(exc.code))
         log.warning("SEQR call failed: %s", exc)
         return cls(
             "unavailable",
