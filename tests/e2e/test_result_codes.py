@@ -231,6 +231,27 @@ def c49(s: RunningServer) -> Result:
     return call(s, "sendInvoice", invoice(currency="XYZ"))
 
 
+def c49_commit_timeout_beyond_any_date(s: RunningServer) -> Result:
+    """Once accepted, every pay of it failed (a commit deadline past year 9999)."""
+    timeout = "<commitReservationTimeout>99999999999999</commitReservationTimeout>"
+    return call(s, "sendInvoice", invoice(mode="RESERVATION_DESIRED", extra=timeout))
+
+
+def c49_issue_date_before_any_zone(s: RunningServer) -> Result:
+    return call(s, "sendInvoice", invoice(extra="<issueDate>0001-01-01T00:00:00</issueDate>"))
+
+
+def c49_script_back_url(s: RunningServer) -> Result:
+    """The app would open it: javascript:, vbscript: and data: are refused."""
+    return call(s, "sendInvoice", invoice(extra="<backURL>javascript:alert(1)</backURL>"))
+
+
+def c49_script_back_url_on_update(s: RunningServer) -> Result:
+    ref = send(s)
+    back = "<invoice><backURL>JavaScript:alert(document.cookie)</backURL></invoice>"
+    return call(s, "updateInvoice", ref_xml(ref) + back)
+
+
 def c50(s: RunningServer) -> Result:
     ref, _ = paid(s)
     return call(s, "cancelInvoice", ref_xml(ref))
@@ -407,6 +428,10 @@ CASES = [
     Case(37, c37),
     Case(48, c48, "special"),
     Case(49, c49),
+    Case(49, c49_commit_timeout_beyond_any_date),
+    Case(49, c49_issue_date_before_any_zone),
+    Case(49, c49_script_back_url),
+    Case(49, c49_script_back_url_on_update),
     Case(50, c50),
     Case(51, c51, "special"),
     Case(53, c53),

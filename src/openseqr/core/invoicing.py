@@ -20,6 +20,11 @@ from .records import AckMode, Invoice, InvoiceRow, PaymentMode, Reseller, Termin
 from .states import State
 
 MAX_TEXT = 255  # D-45
+# Ranges the domain can represent (A-32): beyond them an invoice could be accepted and then
+# fail later (a deadline past year 9999, a date no time zone can convert).
+MAX_COMMIT_TIMEOUT = 30 * 24 * 3600  # seconds
+ISSUE_YEARS = range(1970, 9000)
+MAX_DECIMAL_DIGITS = 18  # itemQuantity, itemTaxRate: like amounts (money.MAX_DIGITS)
 
 E = TypeVar("E")
 
@@ -178,15 +183,13 @@ def _row(r: RowDraft, currency: str) -> InvoiceRow:
             raise errors.InvalidCurrency(f"{name} is in {m.currency}, the invoice in {currency}")
         return m
 
-    if r.quantity is not None and not r.quantity.is_finite():
-        raise errors.InvalidInvoiceData("itemQuantity must be a finite number")
     return InvoiceRow(
         description=_text(r.description, "itemDescription"),
         discount=amount(r.discount, "itemDiscount"),
         ean=_text(r.ean, "itemEAN"),
-        quantity=r.quantity,
+        quantity=_decimal(r.quantity, "itemQuantity"),
         sku=_text(r.sku, "itemSKU"),
-        tax_rate=r.tax_rate,
+        tax_rate=_decimal(r.tax_rate, "itemTaxRate"),
         total=amount(r.total, "itemTotalAmount"),
         unit=_text(r.unit, "itemUnit"),
         unit_price=amount(r.unit_price, "itemUnitPrice"),
@@ -208,9 +211,27 @@ def _text(value: str | None, name: str) -> str | None:
     return value
 
 
+def _decimal(value: Decimal | None, name: str) -> Decimal | None:
+    if value is None:
+        return None
+    if (
+        not value.is_finite()
+        or len(value.as_tuple().digits) > MAX_DECIMAL_DIGITS
+        or not -MAX_DECIMAL_DIGITS <= value.as_tuple().exponent <= MAX_DECIMAL_DIGITS  # type: ignore[operator]
+    ):
+        raise errors.InvalidInvoiceData(f"{name} must be a number of at most 18 digits")
+    return value
+
+
 def _zoned(value: datetime | None, zone: tzinfo) -> datetime | None:
     """D-41: a zone-less issueDate is in the server's zone."""
-    if value is None or value.tzinfo is not None:
+    if value is None:
+        return None
+    if value.year not in ISSUE_YEARS:  # checked before any zone arithmetic can overflow
+        raise errors.InvalidInvoiceData(
+            f"issueDate must be between {ISSUE_YEARS.start} and {ISSUE_YEARS.stop - 1}"
+        )
+    if value.tzinfo is not None:
         return value
     return value.replace(tzinfo=zone)
 
@@ -225,8 +246,10 @@ def _back_url(url: str | None) -> str | None:
 
 
 def _commit_timeout(value: int | None, mode: PaymentMode, policy: Policy) -> int | None:
-    if value is not None and value <= 0:
-        raise errors.InvalidInvoiceData("commitReservationTimeout must be positive")
+    if value is not None and not 0 < value <= MAX_COMMIT_TIMEOUT:
+        raise errors.InvalidInvoiceData(
+            f"commitReservationTimeout must be between 1 and {MAX_COMMIT_TIMEOUT} seconds"
+        )
     if value is None and mode is PaymentMode.RESERVATION_REQUIRED_PRELIMINARY_AMOUNT:
         return policy.default_commit_timeout
     return value

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from ..core import invoicing
+from ..core import errors, invoicing
 from ..core.money import Money
 from ..core.records import Invoice, InvoiceRow, Token
 from ..protocol import types as w
+from ..protocol.url_checks import InvalidBackUrl, validate_back_url
+
+MAX_TOKENS = 32  # customer tokens per invoice; each field as long as an invoice text field
 
 
 def amount_draft(a: w.Amount | None) -> invoicing.AmountDraft | None:
@@ -43,13 +46,30 @@ def invoice_draft(inv: w.Invoice | None) -> invoicing.InvoiceDraft:
         total=amount_draft(inv.total_amount),
         cashier_id=inv.cashier_id,
         footer=inv.footer,
-        back_url=inv.back_url,
+        back_url=_back_url(inv.back_url),
         notification_url=inv.notification_url,
         commit_timeout=inv.commit_reservation_timeout,
     )
 
 
+def _back_url(url: str | None) -> str | None:
+    """The app opens it: no script-capable schemes (U11). Empty means absent."""
+    if not url:
+        return url
+    try:
+        return validate_back_url(url)
+    except InvalidBackUrl as exc:
+        raise errors.InvalidInvoiceData(f"backURL: {exc.reason}") from None
+
+
 def tokens_in(tokens: tuple[w.CustomerToken, ...]) -> tuple[Token, ...]:
+    if len(tokens) > MAX_TOKENS:
+        raise errors.InvalidInvoiceData(f"at most {MAX_TOKENS} tokens")
+    for t in tokens:
+        if any(
+            v is not None and len(v) > invoicing.MAX_TEXT for v in (t.id, t.value, t.description)
+        ):
+            raise errors.InvalidInvoiceData(f"token fields are at most {invoicing.MAX_TEXT} long")
     return tuple(Token(t.id, t.value, t.status or 0, t.description) for t in tokens)
 
 
