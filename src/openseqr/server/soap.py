@@ -252,6 +252,9 @@ def make_endpoint(ctx: Context, max_inflight: int = 512) -> Callable[[Request], 
         inflight += 1
         try:
             return await _serve(request, max_inflight > 0 and inflight > max_inflight)
+        except Exception:  # a bug: logged with its traceback, never shown to the client
+            log.exception("unexpected error serving a SOAP request")
+            return fault("Server", "internal error")
         finally:
             inflight -= 1
 
