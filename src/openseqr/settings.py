@@ -26,9 +26,11 @@ class Settings(BaseSettings):
     paying_timeout_seconds: float = 60.0  # a payment stuck in `paying` becomes payable again
     worker: bool = True  # run the deadline scanner and notification relay in this process
     tick_seconds: float = 0.25
-    allow_loopback_notifications: bool = True  # sandbox; deny in production
-    allow_private_notifications: bool = True
-    allow_link_local_notifications: bool = False
+    # Notification destinations; None follows the profile (A-34): the sandbox allows loopback
+    # and private addresses, production allows neither; link-local (cloud metadata) never.
+    allow_loopback_notifications: bool | None = None
+    allow_private_notifications: bool | None = None
+    allow_link_local_notifications: bool | None = None
     max_inflight: int = 512  # SOAP requests in flight per process; beyond: 93 SYSTEM_BUSY
 
     def resolved_database_url(self) -> str:
@@ -36,6 +38,32 @@ class Settings(BaseSettings):
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.data_dir / 'openseqr.sqlite3').resolve()}"
+
+    def notification_destinations(self) -> dict[str, bool]:
+        """allow_loopback / allow_private / allow_link_local: the profile's, then overrides."""
+        allowed = {"loopback": self.sandbox, "private": self.sandbox, "link_local": False}
+        for kind in allowed:
+            explicit = getattr(self, f"allow_{kind}_notifications")
+            if explicit is not None:
+                allowed[kind] = explicit
+        return {f"allow_{kind}": value for kind, value in allowed.items()}
+
+    def profile_summary(self) -> str:
+        """One line for `openseqr serve`: which profile runs and what it allows."""
+        allowed = self.notification_destinations()
+        names = [k.removeprefix("allow_").replace("_", "-") for k, v in allowed.items() if v]
+        denied = [k.removeprefix("allow_").replace("_", "-") for k, v in allowed.items() if not v]
+        profile = (
+            "sandbox (public test credentials and demo customers seeded)"
+            if self.sandbox
+            else "production (nothing seeded)"
+        )
+        return (
+            f"profile: {profile}; notifications to public addresses"
+            + (f" and {', '.join(names)}" if names else " only")
+            + (f"; denied: {', '.join(denied)}" if denied else "")
+            + " (OPENSEQR_ALLOW_<KIND>_NOTIFICATIONS=true|false overrides)"
+        )
 
     @property
     def ack_window(self) -> timedelta | None:

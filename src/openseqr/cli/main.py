@@ -94,6 +94,7 @@ def serve(
         f"openseqr serving on http://{host}:{port}/ "
         f"(SOAP: {public}/soap/merchant/cashregister-2?wsdl)"
     )
+    click.echo(settings.profile_summary())
     uvicorn.run(
         "openseqr.server.app:app_from_env",
         factory=True,

@@ -27,11 +27,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
         session_lifetime=timedelta(minutes=settings.session_lifetime_minutes),
         report_not_ready_grace=timedelta(seconds=settings.report_not_ready_grace_seconds),
         provider_latency=settings.provider_latency_seconds,
-        destinations=DestinationPolicy(
-            allow_loopback=settings.allow_loopback_notifications,
-            allow_private=settings.allow_private_notifications,
-            allow_link_local=settings.allow_link_local_notifications,
-        ),
+        destinations=DestinationPolicy(**settings.notification_destinations()),
         sandbox=settings.sandbox,
     )
     ctx = Context(store, clock or SystemClock(), policy, config)
