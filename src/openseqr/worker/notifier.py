@@ -17,13 +17,13 @@ The hot path (docs/benchmarks.md, "Notification latency"):
   `concurrency` in flight), and the relay claims again while earlier sends are still running;
 * the wake flag is cleared before a step, so a commit that lands during a step is picked up by
   the next step instead of waiting for the poll;
-* one `httpx.AsyncClient` with keep-alive connections to every merchant host.
+* one `httpx.AsyncClient` with keep-alive connections to every merchant host, each connection
+  opened only to an address the destination policy allowed (`pinning`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import threading
 import time
@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -39,6 +38,7 @@ from ..core.delivery import is_delivered, is_retryable, next_attempt_at
 from ..core.records import DeliveryAttempt, Notification
 from ..protocol.notify import NOTIFICATION_CONTENT_TYPE, SIGNATURE_HEADER, sign
 from ..service.context import Context
+from .pinning import denial, pinned_transport
 
 log = logging.getLogger("openseqr.notifier")
 
@@ -77,15 +77,16 @@ class NotificationRelay:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:  # made on the loop that uses it
+            limits = httpx.Limits(
+                max_connections=self._concurrency,
+                max_keepalive_connections=64,
+                keepalive_expiry=30.0,
+            )
             self._client = httpx.AsyncClient(
                 timeout=self.ctx.config.notify_timeout,
                 follow_redirects=False,
                 headers={"User-Agent": "openseqr-notifier/1"},
-                limits=httpx.Limits(
-                    max_connections=self._concurrency,
-                    max_keepalive_connections=64,
-                    keepalive_expiry=30.0,
-                ),
+                transport=pinned_transport(self.ctx.config.destinations, limits),
             )
         return self._client
 
@@ -314,7 +315,7 @@ class NotificationRelay:
         t0 = time.perf_counter()
         status: int | None = None
         error: str | None = None
-        denied = await self._denied(n.url)
+        denied = self.ctx.config.destinations.check(n.url)  # literal addresses; names: pinning
         if denied:
             error = f"destination denied by policy: {denied}"
         else:
@@ -326,7 +327,12 @@ class NotificationRelay:
                 response = await self._http().post(n.url, content=n.body, headers=headers)
                 status = response.status_code
             except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
+                denied = denial(exc)
+                error = (
+                    f"destination denied by policy: {denied}"
+                    if denied
+                    else f"{type(exc).__name__}: {exc}"[:500]
+                )
         duration_ms = (time.perf_counter() - t0) * 1000
         attempts = n.attempts + 1
         if is_delivered(status):
@@ -347,25 +353,3 @@ class NotificationRelay:
             log.warning("notification %s to %s: %s", n.notification_id, n.url, last)
         attempt = DeliveryAttempt(n.notification_id, attempts, started, duration_ms, status, error)
         return attempt, outcome
-
-    async def _denied(self, url: str) -> str | None:
-        """The operator's destination policy, applied to the addresses the host resolves to."""
-        policy = self.ctx.config.destinations
-        reason = policy.check(url)
-        if reason:
-            return reason
-        host = urlsplit(url).hostname or ""
-        try:
-            ipaddress.ip_address(host)
-            return None  # a literal address was judged by check()
-        except ValueError:
-            pass
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
-        except OSError:
-            return None  # unresolvable: the POST fails and is recorded as such
-        for info in infos:
-            reason = policy.check_ip(str(info[4][0]))  # typeshed: str | int
-            if reason:
-                return reason
-        return None

@@ -1,0 +1,103 @@
+"""Delivery connects only to the address it checked: no DNS-rebinding window.
+
+The relay gets a resolver under the test's control (what a hostile DNS server would answer); the
+notification still goes over real HTTP to a receiver on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import httpx
+
+from openseqr.protocol.urls import DestinationPolicy
+from openseqr.worker.notifier import NotificationRelay
+from openseqr.worker.pinning import pinned_transport
+from tests.integration.worker.test_notifier import (  # noqa: F401 - fixtures
+    clock,
+    ctx,
+    notifications,
+    paid_invoice,
+    receiver,
+)
+
+LOOPBACK_ONLY = DestinationPolicy(allow_loopback=True, allow_private=False)
+LIMITS = httpx.Limits(max_connections=4)
+
+
+class RebindingDns:
+    """Answers 127.0.0.1 to the first question, then `later` (a rebinding attack)."""
+
+    def __init__(self, later: str) -> None:
+        self.later = later
+        self.questions: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.questions.append(host)
+        return ["127.0.0.1"] if len(self.questions) == 1 else [self.later]
+
+
+def relay_once_with(ctx, policy: DestinationPolicy, resolve) -> None:  # type: ignore[no-untyped-def]
+    async def run() -> None:
+        client = httpx.AsyncClient(transport=pinned_transport(policy, LIMITS, resolve))
+        relay = NotificationRelay(ctx, client=client)
+        try:
+            await relay.run_once()
+        finally:
+            await relay.aclose()
+
+    asyncio.run(run())
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_original_host(ctx, receiver):
+    ctx.config = replace(ctx.config, destinations=LOOPBACK_ONLY)
+    dns = RebindingDns(later="10.0.0.1")
+    url = f"http://merchant.test:{receiver.port}/notify?order=4711"
+    ref = paid_invoice(ctx, url)
+    relay_once_with(ctx, LOOPBACK_ONLY, dns)
+    (fields, headers, query) = receiver.received[0]
+    assert fields["invoiceReference"] == ref and query == "order=4711"
+    assert headers["host"] == f"merchant.test:{receiver.port}"
+    assert dns.questions == ["merchant.test"]  # one lookup: checked and connected together
+    assert notifications(ctx, ref)[0].status == "delivered"
+
+
+def test_a_name_resolving_to_the_metadata_address_is_refused_without_connecting(ctx, receiver):
+    async def metadata(host: str, port: int) -> list[str]:
+        return ["169.254.169.254"]
+
+    ref = paid_invoice(ctx, f"http://metadata.test:{receiver.port}/notify")
+    relay_once_with(ctx, LOOPBACK_ONLY, metadata)
+    assert receiver.received == []
+    n, (attempt,) = notifications(ctx, ref)
+    assert n.status == "failed"  # final: a denied destination is not retried
+    assert "destination denied by policy: link-local address 169.254.169.254" in attempt.error
+
+
+def test_one_denied_address_among_several_refuses_the_name(ctx, receiver):
+    async def mixed(host: str, port: int) -> list[str]:
+        return ["127.0.0.1", "10.1.2.3"]
+
+    ref = paid_invoice(ctx, f"http://mixed.test:{receiver.port}/notify")
+    relay_once_with(ctx, LOOPBACK_ONLY, mixed)
+    assert receiver.received == []
+    assert "private address 10.1.2.3" in notifications(ctx, ref)[1][0].error
+
+
+def test_the_relay_pins_with_the_system_resolver_by_default(ctx, receiver):
+    """`127.1` is no IP literal to `ipaddress`, so only the resolved address reveals loopback."""
+    ref = paid_invoice(ctx, f"http://127.1:{receiver.port}/notify")  # sandbox: accepted
+    ctx.config = replace(ctx.config, destinations=DestinationPolicy.production())
+
+    async def run() -> None:
+        relay = NotificationRelay(ctx)
+        try:
+            await relay.run_once()
+        finally:
+            await relay.aclose()
+
+    asyncio.run(run())
+    assert receiver.received == []
+    n, (attempt,) = notifications(ctx, ref)
+    assert n.status == "failed" and "loopback address 127.0.0.1" in attempt.error
