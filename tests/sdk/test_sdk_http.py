@@ -15,6 +15,7 @@ import pytest
 
 from openseqr import sdk
 from openseqr.sdk import AsyncSeqrClient, InvoiceStatus, SeqrClient
+from openseqr.storage import open_store
 from tests.fixtures_server import RunningServer
 from tests.helpers import free_port
 from tests.sdk.conftest import ALICE, TERMINAL
@@ -152,3 +153,42 @@ def test_signed_notifications(ack_server: RunningServer, client: SeqrClient) -> 
     assert forged == []  # 401: the wrong-secret receiver neither acknowledged nor reported
     assert client.get_payment_status(ok.reference).is_paid
     assert client.get_payment_status(bad.reference).status is InvoiceStatus.CANCELED
+
+
+def _notification(server: RunningServer, reference: str) -> Any:
+    store = open_store(server.database_url)
+    try:
+        with store.transaction(write=False) as tx:
+            (n,) = tx.list_notifications(invoice_reference=reference)
+            return n
+    finally:
+        store.close()
+
+
+def test_a_redelivered_notification_is_dropped_by_its_delivery_id(
+    server: RunningServer, client: SeqrClient
+) -> None:
+    seen: list[sdk.PaymentStatus] = []
+    receiver = sdk.NotificationReceiver(
+        lambda: AsyncSeqrClient(server.url, *TERMINAL, timeout=10),
+        on_status=lambda status, cid: seen.append(status),
+    )
+    with ServedReceiver(receiver) as rx:
+        sent = client.send_invoice(Decimal("13.00"), notification_url=f"{rx.url}/seqr/notify")
+        _pay(server, sent.reference)
+        _wait(lambda: bool(seen))
+        n = _notification(server, sent.reference)
+        assert seen[0].notification and seen[0].notification.delivery_id == n.notification_id
+        proc = subprocess.run(
+            [sys.executable, "-m", "openseqr", "notifications", "redeliver", n.notification_id]
+            + ["--database", server.database_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        _wait(lambda: _notification(server, sent.reference).attempts == 2)
+        time.sleep(0.5)  # what the receiver would do with it happens right after its 200
+    assert _notification(server, sent.reference).status == "delivered"
+    assert len(seen) == 1, "the redelivery reached on_status again"

@@ -63,6 +63,7 @@ from .messages import (
     operation_name,
 )
 from .notify import (
+    DELIVERY_ID_FIELD,
     NOTIFICATION_CONTENT_TYPE,
     SIGNATURE_HEADER,
     decode_notification,
@@ -170,4 +171,5 @@ __all__ = [
     "verify",
     "NOTIFICATION_CONTENT_TYPE",
     "SIGNATURE_HEADER",
+    "DELIVERY_ID_FIELD",
 ]

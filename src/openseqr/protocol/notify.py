@@ -1,8 +1,9 @@
 """Merchant notification body (spec 9.2, D-01) and optional HMAC signature.
 
 Body: ``application/x-www-form-urlencoded; charset=UTF-8`` with ``invoiceReference`` and
-``clientInvoiceId`` (empty string when none), plus optional extra fields
-(e.g. ``msisdn``/``subscriberKey`` when enabled for the merchant).
+``clientInvoiceId`` (empty string when none), plus optional extra fields: ``deliveryId`` (the
+same on every attempt and redelivery of one notification, so a merchant can drop repeats; D-01)
+and e.g. ``msisdn``/``subscriberKey`` when enabled for the merchant.
 
 Signature header ``X-Seqr-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, f"{t}." + body)>``.
 """
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 __all__ = [
     "NOTIFICATION_CONTENT_TYPE",
     "SIGNATURE_HEADER",
+    "DELIVERY_ID_FIELD",
     "encode_notification",
     "decode_notification",
     "sign",
@@ -24,6 +26,7 @@ __all__ = [
 
 NOTIFICATION_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=UTF-8"
 SIGNATURE_HEADER = "X-Seqr-Signature"
+DELIVERY_ID_FIELD = "deliveryId"
 
 
 def encode_notification(

@@ -222,6 +222,12 @@ class Notification:
     query: Mapping[str, str] = field(default_factory=dict)
     signed: bool = False
 
+    @property
+    def delivery_id(self) -> str | None:
+        """The same for every attempt and redelivery of one notification (drop repeats by it);
+        None from servers that do not send it."""
+        return self.extra.get("deliveryId") or None
+
 
 @dataclass(frozen=True)
 class PaymentStatus:

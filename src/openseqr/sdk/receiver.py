@@ -19,6 +19,9 @@ Two ways to do it:
 Signature: if your terminal has a notification secret, the server adds
 ``X-Seqr-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>``; pass the same
 ``secret`` and unsigned or forged notifications are refused (:class:`InvalidSignature`).
+
+Redeliveries: a notification is sent at least once. ``Notification.delivery_id`` is the same on
+every attempt of one notification; :class:`NotificationReceiver` drops one it has already handled.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import inspect
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -47,6 +51,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("openseqr.sdk.receiver")
+REMEMBERED_DELIVERIES = 10_000  # delivery ids a receiver remembers to drop redeliveries
 _STANDARD = ("invoiceReference", "clientInvoiceId")
 
 
@@ -214,6 +219,7 @@ class NotificationReceiver:
         self.max_body = max_body
         #: every status this receiver fetched, newest last (handy in tests and demos)
         self.received: list[PaymentStatus] = []
+        self._handled: OrderedDict[str, None] = OrderedDict()  # delivery ids, oldest first
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -331,11 +337,21 @@ class NotificationReceiver:
             return
         # 9.3 step 1: answer quickly; then acknowledge (step 2) and map to the order (step 3).
         await _respond(send, 200, b"")
+        delivery = note.delivery_id
+        if delivery is not None:
+            if delivery in self._handled:
+                log.info("notification %s redelivered: already handled, dropped", delivery)
+                return
+            self._handled[delivery] = None
+            while len(self._handled) > REMEMBERED_DELIVERIES:
+                self._handled.popitem(last=False)
         try:
             client = await self._get_client()
             status = _attach(await _status(client, note.invoice_reference), note)
         except SeqrClientError:
             log.exception("acknowledging invoice %s failed", note.invoice_reference)
+            if delivery is not None:
+                self._handled.pop(delivery, None)  # not handled: a redelivery may try again
             return
         await self._deliver(status)
 

@@ -12,7 +12,7 @@ from ..core.ids import notification_id
 from ..core.machine import Decision, Policy
 from ..core.ports import Clock, Store, Tx
 from ..core.records import Invoice, Notification, Terminal
-from ..protocol.notify import encode_notification
+from ..protocol.notify import DELIVERY_ID_FIELD, encode_notification
 from ..protocol.urls import DestinationPolicy
 from .security import BoundedCache, Throttle, VerifiedCredentials
 
@@ -97,12 +97,16 @@ class Context:
         if decision.notify and inv.notification_url:
             now = self.now()
             owned = outbox is not None and self._hand_off is not None
+            nid = notification_id()
             notification = Notification(
-                notification_id=notification_id(),
+                notification_id=nid,
                 invoice_reference=inv.reference,
                 terminal_id=inv.terminal_id,
                 url=inv.notification_url,
-                body=encode_notification(inv.reference, inv.client_invoice_id),
+                # the stored body is what every attempt sends and signs: one deliveryId per row
+                body=encode_notification(
+                    inv.reference, inv.client_invoice_id, {DELIVERY_ID_FIELD: nid}
+                ),
                 created_at=now,
                 next_attempt_at=now + HAND_OFF_LEASE if owned else now,
                 max_attempts=1 + max(0, terminal.notify_retries),

@@ -13,7 +13,7 @@ import pytest
 from openseqr.core.invoicing import AmountDraft, InvoiceDraft
 from openseqr.protocol.notify import decode_notification, verify
 from openseqr.protocol.urls import DestinationPolicy
-from openseqr.service import merchant, wallet
+from openseqr.service import admin, merchant, wallet
 from openseqr.service.auth import authenticate
 from openseqr.service.bootstrap import build
 from openseqr.service.clock import ManualClock
@@ -104,11 +104,15 @@ def test_delivers_the_form_body_to_the_url_as_given(ctx, receiver):
     ref = paid_invoice(ctx, receiver.url)
     assert relay_once(ctx) == 1
     (fields, headers, query) = receiver.received[0]
-    assert fields == {"invoiceReference": ref, "clientInvoiceId": "order-4711"}
+    n, attempts = notifications(ctx, ref)
+    assert fields == {
+        "invoiceReference": ref,
+        "clientInvoiceId": "order-4711",
+        "deliveryId": n.notification_id,
+    }
     assert query == "order=4711"
     assert headers["content-type"].startswith("application/x-www-form-urlencoded")
     assert "x-seqr-signature" not in headers
-    n, attempts = notifications(ctx, ref)
     assert n.status == "delivered" and [a.status_code for a in attempts] == [200]
 
 
@@ -154,10 +158,38 @@ def test_signature_header_when_the_terminal_has_a_secret(ctx, clock, receiver):
     paid_invoice(ctx, receiver.url)
     relay_once(ctx)
     fields, headers, _ = receiver.received[0]
-    body = f"invoiceReference={fields['invoiceReference']}&clientInvoiceId=order-4711".encode()
+    body = (
+        f"invoiceReference={fields['invoiceReference']}&clientInvoiceId=order-4711"
+        f"&deliveryId={fields['deliveryId']}"
+    ).encode()
     now = int(clock.now().timestamp())
     assert verify(b"s3cret", headers["x-seqr-signature"], body, now)
     assert not verify(b"other", headers["x-seqr-signature"], body, now)
+    # the delivery id is signed: a replay under another id does not verify
+    replayed = body.replace(fields["deliveryId"].encode(), b"0" * 32)
+    assert not verify(b"s3cret", headers["x-seqr-signature"], replayed, now)
+
+
+def test_retries_and_redeliveries_carry_the_same_delivery_id(ctx, clock, receiver):
+    receiver.statuses = [503, 200]
+    ref = paid_invoice(ctx, receiver.url)
+    relay_once(ctx)
+    clock.advance(1)
+    relay_once(ctx)
+    n, _ = notifications(ctx, ref)
+    admin.redeliver_notification(ctx, n.notification_id)
+    relay_once(ctx)
+    ids = [fields["deliveryId"] for fields, _, _ in receiver.received]
+    assert ids == [n.notification_id] * 3
+    assert notifications(ctx, ref)[0].attempts == 3
+
+
+def test_every_notification_has_its_own_delivery_id(ctx, receiver):
+    paid_invoice(ctx, receiver.url)
+    paid_invoice(ctx, receiver.url)
+    relay_once(ctx)
+    first, second = (fields["deliveryId"] for fields, _, _ in receiver.received)
+    assert first != second
 
 
 def test_the_operator_policy_denies_loopback_at_delivery(ctx, receiver):

@@ -14,13 +14,11 @@ import httpx
 from openseqr.protocol.urls import DestinationPolicy
 from openseqr.worker.notifier import NotificationRelay
 from openseqr.worker.pinning import pinned_transport
-from tests.integration.worker.test_notifier import (  # noqa: F401 - fixtures
-    clock,
-    ctx,
-    notifications,
-    paid_invoice,
-    receiver,
-)
+from tests.integration.worker import test_notifier as relay_tests
+from tests.integration.worker.test_notifier import notifications, paid_invoice
+
+# the relay tests' fixtures: a receiver on 127.0.0.1, a hand-moved clock, a sandbox context
+clock, ctx, receiver = relay_tests.clock, relay_tests.ctx, relay_tests.receiver
 
 LOOPBACK_ONLY = DestinationPolicy(allow_loopback=True, allow_private=False)
 LIMITS = httpx.Limits(max_connections=4)
