@@ -104,6 +104,27 @@ HOSTILE_TEXTS = (
     "\t\n\r",
 )
 
+NUMBERS = tuple(t for t in HOSTILE_TEXTS[:24] if t.strip())
+DATES = tuple(t for t in HOSTILE_TEXTS if t[:1].isdigit() and "T" in t) + ("2015-12-25",)
+URLS = tuple(t for t in HOSTILE_TEXTS if ":" in t and not t[:1].isdigit()) + ("", "x" * 3000)
+#: fields with a type or a range of their own, and the values at their edges
+TYPED_FIELDS: dict[str, tuple[str, ...]] = {
+    "issueDate": DATES,
+    "commitReservationTimeout": NUMBERS,
+    "invoiceVersion": NUMBERS,
+    "clientRequestTimeout": NUMBERS,
+    "status": NUMBERS,
+    "value": NUMBERS,
+    "itemQuantity": NUMBERS,
+    "itemTaxRate": NUMBERS,
+    "currency": ("SEK", "sek", "XXX", "SSEK", "JPY", "BHD", "", "S" * 300),
+    "paymentMode": MODES + ("", "NONE", "immediate_debit"),
+    "acknowledgmentMode": ("NO_ACKNOWLEDGMENT", "REQUIRE_ACKNOWLEDGMENT", "", "x"),
+    "backURL": URLS,
+    "notificationUrl": URLS,
+    "receiptData": ("", "====", "aGVsbG8", "a" * 4001, "\u00e5"),
+}
+
 #: byte-level breakage (applied to the serialized request)
 BYTE_BREAKS = (
     b"\xff\xfe",
@@ -298,6 +319,11 @@ def _set_text(rng: random.Random, el: etree._Element) -> None:
     el.text = rng.choice(HOSTILE_TEXTS)
 
 
+def _typed(rng: random.Random, el: etree._Element) -> None:
+    """An edge value of the field's own type (only applied to a field in TYPED_FIELDS)."""
+    el.text = rng.choice(TYPED_FIELDS[etree.QName(el).localname])
+
+
 def _remove(rng: random.Random, el: etree._Element) -> None:
     parent = el.getparent()
     if parent is not None:
@@ -339,6 +365,7 @@ def _attribute(rng: random.Random, el: etree._Element) -> None:
 
 
 TREE_MUTATIONS = (
+    (_typed, 10),
     (_set_text, 10),
     (_remove, 3),
     (_duplicate, 3),
@@ -390,8 +417,10 @@ def mutated_request(rng: random.Random, pools: Pools) -> tuple[str, bytes]:
         _with_other_principal(rng, op_el, pools)
     mutations, weights = zip(*TREE_MUTATIONS, strict=True)
     for _ in range(rng.choice((1, 1, 2, 3))):
+        mutation = rng.choices(mutations, weights=weights)[0]
         targets = _targets(op_el, with_context)
-        if not targets:
-            break
-        rng.choices(mutations, weights=weights)[0](rng, rng.choice(targets))
+        if mutation is _typed:
+            targets = [t for t in targets if etree.QName(t).localname in TYPED_FIELDS]
+        if targets:
+            mutation(rng, rng.choice(targets))
     return op, etree.tostring(root)
