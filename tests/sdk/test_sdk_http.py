@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -173,7 +174,7 @@ def test_a_redelivered_notification_is_dropped_by_its_delivery_id(
         lambda: AsyncSeqrClient(server.url, *TERMINAL, timeout=10),
         on_status=lambda status, cid: seen.append(status),
     )
-    with ServedReceiver(receiver) as rx:
+    with UvicornThread(receiver, lifespan="on") as rx:
         sent = client.send_invoice(Decimal("13.00"), notification_url=f"{rx.url}/seqr/notify")
         _pay(server, sent.reference)
         _wait(lambda: bool(seen))
