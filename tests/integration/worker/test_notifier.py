@@ -47,6 +47,10 @@ class Receiver:
         await send({"type": "http.response.body", "body": b""})
 
     @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
+
+    @property
     def url(self) -> str:
         return f"{self.base_url}/notify?order=4711"
 
