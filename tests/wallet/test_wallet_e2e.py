@@ -250,10 +250,10 @@ def test_terminal_sticker_waits_for_the_amount(srv: RunningServer, fake: FakeSer
         refs.append(sent.invoice_reference)
 
     timer = threading.Timer(1.0, send)
+    started = time.monotonic()  # the invoice exists only 1 s after this
     timer.start()
     try:
         with wallet(srv, poll_interval=0.2, wait_timeout=20) as w:
-            started = time.monotonic()
             outcome = w.run(f"HTTP://SEQR.SE/Q{seqr_id}")
     finally:
         timer.join()
