@@ -304,6 +304,7 @@ def test_app_api_bad_requests_are_4xx_json(
 ) -> None:
     r = server.app(method, path, content=body, headers={"Content-Type": "application/json"})
     assert 400 <= r.status_code < 500, (r.status_code, r.text)
-    data = r.json()
-    assert set(data) == {"error", "message"} and data["error"] and data["message"]
+    data = r.json()  # RFC 9457 problem details, plus error/message for older clients
+    assert set(data) == {"type", "title", "status", "detail", "error", "message"}
+    assert data["status"] == r.status_code and data["error"] and data["message"]
     assert "Traceback" not in r.text

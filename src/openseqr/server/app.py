@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
 from ..core.ports import Clock
@@ -16,7 +16,7 @@ from ..service.bootstrap import build
 from ..service.context import Context
 from ..settings import Settings
 from ..worker.runner import Worker
-from . import app_api, app_session, qr_routes, webapp
+from . import json_api, webapp
 from .soap import make_endpoint
 
 SOAP_PATHS = ("/soap/merchant/cashregister-2", "/extclientproxy/service/v2")  # D-42
@@ -28,11 +28,6 @@ def create_app(
     settings = settings or Settings()
     ctx = ctx or build(settings, clock)
     soap = make_endpoint(ctx, max_inflight=settings.max_inflight)
-
-    async def health(request: Request) -> JSONResponse:
-        with ctx.store.transaction(write=False) as tx:
-            tx.get_switch("provider_mode")
-        return JSONResponse({"status": "ok"})
 
     async def index(request: Request) -> PlainTextResponse:
         base = str(request.base_url).rstrip("/")
@@ -56,9 +51,7 @@ def create_app(
             ctx.store.close()
 
     routes: list[BaseRoute] = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
-    routes += [Route("/health", health), Route("/", index)]
-    routes += app_api.routes(ctx)
-    routes += app_session.routes(ctx) + qr_routes.routes() + webapp.routes(settings)
+    routes += [Route("/", index)] + json_api.routes() + webapp.routes(settings)
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.ctx = ctx
     return app

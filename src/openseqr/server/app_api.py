@@ -1,58 +1,31 @@
 """The app-side JSON API (D-46): what the SEQR app (our wallet simulator) asks the server.
 
-Errors are 4xx/5xx with `{"error": <name>, "message": <text>}`; the status table below is this
-edge's single mapping from domain errors. PINs are never logged or echoed.
+Module-level endpoints: each reads the service context from `request.app.state.ctx`, so any of
+them can be mounted and tested alone. Errors are problem JSON from `problems.py`, the edge's one
+error table; request and answer shapes are the models of `app_models.py`. PINs are never logged
+or echoed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from ..core import errors as e
-from ..core.records import ClientSession, Invoice, SessionState
+from ..core.records import ClientSession, Customer, Invoice, SessionState
 from ..protocol import urls
 from ..service import sessions, wallet
-from ..service.context import Context
-from .openapi import OPENAPI
+from . import app_models as m
+from .app_http import Operation, QueryParam, ctx_of
+from .problems import BadRequest
 
-HTTP_STATUS: dict[type[e.SeqrError], int] = {
-    e.UnknownCustomer: 404,
-    e.WrongPin: 401,
-    e.PinLocked: 423,
-    e.InvoiceNotFound: 404,
-    e.InvoiceChanged: 409,
-    e.InvalidTransition: 409,
-    e.UnknownSession: 404,
-    e.ProviderUnavailable: 503,
-    e.Busy: 503,
-}
+BASE = "/api/app/v1"
 
 
-class BadRequest(e.SeqrError):
-    """The request body is not what this endpoint expects."""
-
-
-HTTP_STATUS[BadRequest] = 400
-
-
-def _status(exc: e.SeqrError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]
-    return 400
-
-
-def error_response(exc: e.SeqrError) -> JSONResponse:
-    return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, _status(exc))
-
-
+# -- the JSON shapes, built once ---------------------------------------------------------------
 def _money(amount: Decimal | None, currency: str) -> dict[str, str] | None:
     return None if amount is None else {"value": f"{amount:.2f}", "currency": currency}
 
@@ -84,7 +57,7 @@ def invoice_json(inv: Invoice, merchant_name: str) -> dict[str, Any]:
     }
 
 
-def _session_json(s: ClientSession) -> dict[str, Any]:
+def session_json(s: ClientSession) -> dict[str, Any]:
     return {
         "token": s.token,
         "service_id": s.service_id,
@@ -93,171 +66,199 @@ def _session_json(s: ClientSession) -> dict[str, Any]:
     }
 
 
-async def _body(request: Request) -> dict[str, Any]:
+def wallet_json(w: wallet.Wallet) -> dict[str, Any]:
+    """The customer's wallet, with the merchant's name on every invoice."""
+    customer = w.customer
+    return {
+        "msisdn": customer.msisdn,
+        "name": customer.name,
+        "subscriber_key": customer.subscriber_key,
+        "balances": w.balances,
+        "invoices": [invoice_json(i, w.merchant_names.get(i.terminal_id, "")) for i in w.invoices],
+        "messages": [
+            {
+                "text": msg.text,
+                "at": msg.created_at.isoformat(),
+                "invoice_reference": msg.invoice_reference,
+            }
+            for msg in w.messages
+        ],
+    }
+
+
+def _view_json(view: wallet.InvoiceView) -> dict[str, Any]:
+    return invoice_json(view.invoice, view.merchant_name)
+
+
+def scan_json(result: wallet.InvoiceView | wallet.Waiting | wallet.ServiceOpened) -> dict[str, Any]:
+    if isinstance(result, wallet.InvoiceView):
+        return {"kind": "invoice", "invoice": _view_json(result)}
+    if isinstance(result, wallet.Waiting):
+        return {"kind": "waiting", "terminal": result.terminal_name, "seqr_id": result.seqr_id}
+    s = result.service
+    return {
+        "kind": "service",
+        "service": {"id": s.service_id, "name": s.name},
+        "session": session_json(result.session),
+        "order_url": result.order_url,
+        "success_url": s.success_url,
+        "failure_url": s.failure_url,
+        "cancel_url": s.cancel_url,
+    }
+
+
+# -- who is asking -----------------------------------------------------------------------------
+async def named_customer(request: Request, msisdn: str | None) -> Customer | None:
+    """The customer the app names (D-46); None when it names nobody."""
+    if not msisdn:
+        return None
+    return await run_in_threadpool(wallet.customer_by_msisdn, ctx_of(request), msisdn)
+
+
+# -- endpoints ---------------------------------------------------------------------------------
+async def scan(request: Request, body: m.ScanIn) -> dict[str, Any]:
+    """Resolve a scanned QR or opened link: invoice, terminal sticker or service."""
+    customer = await named_customer(request, body.msisdn)
+    result = await run_in_threadpool(
+        wallet.scan, ctx_of(request), body.code, customer, confirm_identity=body.confirm_identity
+    )
+    return scan_json(result)
+
+
+async def get_invoice(request: Request) -> dict[str, Any]:
+    """Show an invoice; with the customer named, fetching binds them as payer (T2)."""
+    customer = await named_customer(request, request.query_params.get("msisdn"))
+    view = await run_in_threadpool(
+        wallet.view_invoice, ctx_of(request), request.path_params["reference"], customer
+    )
+    return _view_json(view)
+
+
+async def pay(request: Request, body: m.PayIn) -> dict[str, Any]:
+    """Pay with the PIN (the PIN is the proof; one call)."""
+    view = await run_in_threadpool(
+        wallet.pay,
+        ctx_of(request),
+        request.path_params["reference"],
+        body.msisdn,
+        body.pin,
+        body.version,
+    )
+    return _view_json(view)
+
+
+async def cancel(request: Request, body: m.CredentialsIn) -> dict[str, Any]:
+    """The customer pressed Cancel in the payment screen (D-28); the PIN proves who they are."""
+    view = await run_in_threadpool(
+        wallet.cancel, ctx_of(request), request.path_params["reference"], body.msisdn, body.pin
+    )
+    return _view_json(view)
+
+
+async def my_wallet(request: Request, body: m.CredentialsIn) -> dict[str, Any]:
+    """Balances, history and messages of a customer (msisdn + PIN)."""
+    ctx = ctx_of(request)
+    customer = await run_in_threadpool(wallet.verify_pin, ctx, body.msisdn, body.pin)
+    return wallet_json(await run_in_threadpool(wallet.wallet, ctx, customer))
+
+
+async def cancel_session(request: Request) -> dict[str, Any]:
+    """SEQR-ACTION://WIZARD/CANCEL or the user closed the service view (D-06)."""
+    s = await run_in_threadpool(
+        sessions.set_session_state,
+        ctx_of(request),
+        request.path_params["token"],
+        SessionState.CANCELLED,
+    )
+    return session_json(s)
+
+
+async def confirm_session(request: Request) -> dict[str, Any]:
+    """The app confirmed the user's identity for a session opened with
+    `confirm_identity: false`: IN_PROGRESS (62) → ACTIVE (0). Idempotent for ACTIVE."""
+    s = await run_in_threadpool(
+        sessions.set_session_state,
+        ctx_of(request),
+        request.path_params["token"],
+        SessionState.ACTIVE,
+    )
+    if s.state is not SessionState.ACTIVE:
+        raise e.InvalidTransition(f"the session is {s.state.value}")
+    return session_json(s)
+
+
+async def parse(request: Request, body: m.CodeIn) -> dict[str, Any]:
+    """Classify a code without side effects (the app decides what to do with it)."""
     try:
-        data = await request.json()
-    except ValueError:
-        raise BadRequest("the body must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object")
-    return data
+        code = urls.parse_code(body.code)
+    except urls.InvalidCode as exc:
+        raise BadRequest(str(exc)) from None
+    return {"kind": type(code).__name__, "code": urls.format_code(code)}
 
 
-def _field(data: dict[str, Any], name: str, required: bool = True) -> Any:
-    value = data.get(name)
-    if required and (value is None or value == ""):
-        raise BadRequest(f"{name} is required")
-    if value is not None and not isinstance(value, (str, int)):
-        raise BadRequest(f"{name} must be a string")
-    return str(value) if value is not None else None
+MSISDN_QUERY = QueryParam("msisdn", "the customer to bind as payer")
+
+OPERATIONS = [
+    Operation(
+        "POST", f"{BASE}/scan", scan, scan.__doc__ or "", m.ScanOut, m.ScanIn, (400, 404, 409, 422)
+    ),
+    Operation(
+        "POST", f"{BASE}/codes/parse", parse, "Classify a code", m.ParsedCode, m.CodeIn, (400, 422)
+    ),
+    Operation(
+        "GET",
+        f"{BASE}/invoices/{{reference}}",
+        get_invoice,
+        "Show an invoice; with msisdn the customer is bound as payer",
+        m.InvoiceOut,
+        errors=(404,),
+        query=(MSISDN_QUERY,),
+    ),
+    Operation(
+        "POST",
+        f"{BASE}/invoices/{{reference}}/pay",
+        pay,
+        "Pay with the PIN; version = the invoice version the app showed",
+        m.InvoiceOut,
+        m.PayIn,
+        (400, 401, 404, 409, 422, 423, 503),
+    ),
+    Operation(
+        "POST",
+        f"{BASE}/invoices/{{reference}}/cancel",
+        cancel,
+        "The customer cancels the payment",
+        m.InvoiceOut,
+        m.CredentialsIn,
+        (400, 401, 404, 409, 422, 423),
+    ),
+    Operation(
+        "POST",
+        f"{BASE}/wallet",
+        my_wallet,
+        "Balances, history and messages of a customer",
+        m.WalletOut,
+        m.CredentialsIn,
+        (400, 401, 404, 422, 423),
+    ),
+    Operation(
+        "POST",
+        f"{BASE}/sessions/{{token}}/cancel",
+        cancel_session,
+        "Leave an External Service (SEQR-ACTION://WIZARD/CANCEL)",
+        m.SessionOut,
+        errors=(404,),
+    ),
+    Operation(
+        "POST",
+        f"{BASE}/sessions/{{token}}/confirm",
+        confirm_session,
+        "Confirm the user's identity for a session opened with confirm_identity=false "
+        "(IN_PROGRESS → ACTIVE)",
+        m.SessionOut,
+        errors=(404, 409),
+    ),
+]
 
 
-Handler = Callable[[Request], Awaitable[JSONResponse]]
-
-
-def routes(ctx: Context) -> list[Route]:
-    def call(fn: Handler) -> Handler:
-        async def endpoint(request: Request) -> JSONResponse:
-            try:
-                return await fn(request)
-            except e.SeqrError as exc:
-                return error_response(exc)
-
-        return endpoint
-
-    async def scan(request: Request) -> JSONResponse:
-        data = await _body(request)
-        code = _field(data, "code")
-        msisdn = _field(data, "msisdn", required=False)
-        confirm = data.get("confirm_identity", True)
-        if not isinstance(confirm, bool):
-            raise BadRequest("confirm_identity must be a boolean")
-        customer = (
-            await run_in_threadpool(wallet.customer_by_msisdn, ctx, msisdn) if msisdn else None
-        )
-        result = await run_in_threadpool(wallet.scan, ctx, code, customer, confirm_identity=confirm)
-        if isinstance(result, wallet.InvoiceView):
-            return JSONResponse(
-                {"kind": "invoice", "invoice": invoice_json(result.invoice, result.merchant_name)}
-            )
-        if isinstance(result, wallet.Waiting):
-            return JSONResponse(
-                {"kind": "waiting", "terminal": result.terminal_name, "seqr_id": result.seqr_id}
-            )
-        s = result.service
-        return JSONResponse(
-            {
-                "kind": "service",
-                "service": {"id": s.service_id, "name": s.name},
-                "session": _session_json(result.session),
-                "order_url": result.order_url,
-                "success_url": s.success_url,
-                "failure_url": s.failure_url,
-                "cancel_url": s.cancel_url,
-            }
-        )
-
-    async def get_invoice(request: Request) -> JSONResponse:
-        msisdn = request.query_params.get("msisdn")
-        customer = (
-            await run_in_threadpool(wallet.customer_by_msisdn, ctx, msisdn) if msisdn else None
-        )
-        view = await run_in_threadpool(
-            wallet.view_invoice, ctx, request.path_params["reference"], customer
-        )
-        return JSONResponse(invoice_json(view.invoice, view.merchant_name))
-
-    async def pay(request: Request) -> JSONResponse:
-        data = await _body(request)
-        version = data.get("version")
-        if version is not None and not isinstance(version, int):
-            raise BadRequest("version must be an integer")
-        view = await run_in_threadpool(
-            wallet.pay,
-            ctx,
-            request.path_params["reference"],
-            _field(data, "msisdn"),
-            _field(data, "pin"),
-            version,
-        )
-        return JSONResponse(invoice_json(view.invoice, view.merchant_name))
-
-    async def cancel(request: Request) -> JSONResponse:
-        data = await _body(request)
-        view = await run_in_threadpool(
-            wallet.cancel,
-            ctx,
-            request.path_params["reference"],
-            _field(data, "msisdn"),
-            _field(data, "pin"),
-        )
-        return JSONResponse(invoice_json(view.invoice, view.merchant_name))
-
-    async def my_wallet(request: Request) -> JSONResponse:
-        data = await _body(request)
-        customer = await run_in_threadpool(
-            wallet.verify_pin, ctx, _field(data, "msisdn"), _field(data, "pin")
-        )
-        w = await run_in_threadpool(wallet.wallet, ctx, customer)
-        return JSONResponse(
-            {
-                "msisdn": customer.msisdn,
-                "name": customer.name,
-                "subscriber_key": customer.subscriber_key,
-                "balances": w.balances,
-                "invoices": [invoice_json(i, "") for i in w.invoices],
-                "messages": [
-                    {
-                        "text": msg.text,
-                        "at": msg.created_at.isoformat(),
-                        "invoice_reference": msg.invoice_reference,
-                    }
-                    for msg in w.messages
-                ],
-            }
-        )
-
-    async def cancel_session(request: Request) -> JSONResponse:
-        """SEQR-ACTION://WIZARD/CANCEL or the user closed the service view (D-06)."""
-        s = await run_in_threadpool(
-            sessions.set_session_state, ctx, request.path_params["token"], SessionState.CANCELLED
-        )
-        return JSONResponse(_session_json(s))
-
-    async def confirm_session(request: Request) -> JSONResponse:
-        """The app confirmed the user's identity for a session opened with
-        `confirm_identity: false`: IN_PROGRESS (62) → ACTIVE (0). Idempotent for ACTIVE."""
-        s = await run_in_threadpool(
-            sessions.set_session_state, ctx, request.path_params["token"], SessionState.ACTIVE
-        )
-        if s.state is not SessionState.ACTIVE:
-            raise e.InvalidTransition(f"the session is {s.state.value}")
-        return JSONResponse(_session_json(s))
-
-    async def parse(request: Request) -> JSONResponse:
-        """Classify a code without side effects (the app decides what to do with it)."""
-        data = await _body(request)
-        try:
-            code = urls.parse_code(_field(data, "code"))
-        except urls.InvalidCode as exc:
-            raise BadRequest(str(exc)) from None
-        return JSONResponse({"kind": type(code).__name__, "code": urls.format_code(code)})
-
-    async def openapi(request: Request) -> JSONResponse:
-        return JSONResponse(OPENAPI)
-
-    base = "/api/app/v1"
-    return [
-        Route(f"{base}/openapi.json", openapi, methods=["GET"]),
-        Route(f"{base}/scan", call(scan), methods=["POST"]),
-        Route(f"{base}/codes/parse", call(parse), methods=["POST"]),
-        Route(f"{base}/invoices/{{reference}}", call(get_invoice), methods=["GET"]),
-        Route(f"{base}/invoices/{{reference}}/pay", call(pay), methods=["POST"]),
-        Route(f"{base}/invoices/{{reference}}/cancel", call(cancel), methods=["POST"]),
-        Route(f"{base}/wallet", call(my_wallet), methods=["POST"]),
-        Route(f"{base}/sessions/{{token}}/cancel", call(cancel_session), methods=["POST"]),
-        Route(f"{base}/sessions/{{token}}/confirm", call(confirm_session), methods=["POST"]),
-    ]
-
-
-__all__ = ["routes", "invoice_json", "error_response"]
+__all__ = ["OPERATIONS", "invoice_json", "session_json", "wallet_json", "scan_json", "BASE"]

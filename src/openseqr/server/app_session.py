@@ -30,25 +30,23 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from ..core import errors as e
 from ..core.records import Customer
 from ..service import wallet
 from ..service.context import Context
-from .app_api import BadRequest, Handler, error_response, invoice_json
+from . import app_models as m
+from .app_api import BASE, invoice_json, wallet_json
+from .app_http import Operation, ctx_of
+from .problems import NotSignedIn
 
 KEY_SWITCH = "app_session_key"
 TOKEN_TTL = timedelta(minutes=30)
 TOKEN_PREFIX = "v1"
+MAX_TOKEN = 512
 #: Receipt documents larger than this are listed without their content.
 MAX_INLINE_DOCUMENT = 512 * 1024
 _TEXT_TYPES = ("text/", "application/json", "application/xml")
-
-
-class NotSignedIn(e.SeqrError):
-    """No valid session token (missing, malformed, forged or expired)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,9 @@ class Signer:
 
     def verify(self, token: str, now: datetime) -> AppSession:
         parts = token.split(".")
-        if len(parts) != 3 or parts[0] != TOKEN_PREFIX or len(token) > 512:
+        if len(token) > MAX_TOKEN or not token.isascii() or len(parts) != 3:
+            raise NotSignedIn("sign in again")
+        if parts[0] != TOKEN_PREFIX:
             raise NotSignedIn("sign in again")
         payload, mac = parts[1], parts[2]
         ok = hmac.compare_digest(mac, self._mac(payload, self.key()))
@@ -147,116 +147,118 @@ def _document_json(index: int, doc: Any) -> dict[str, Any]:
     return out
 
 
-def routes(ctx: Context) -> list[Route]:
-    signer = Signer(ctx)
-
-    def current(request: Request) -> Customer:
-        session = signer.verify(_bearer(request), ctx.now())
-        customer = wallet.get_customer(ctx, session.subscriber_key)
-        if customer is None:
-            raise NotSignedIn("sign in again")
-        if customer.locked:
-            raise e.PinLocked()
-        return customer
-
-    def call(fn: Handler) -> Handler:
-        async def endpoint(request: Request) -> JSONResponse:
-            try:
-                response: JSONResponse = await fn(request)
-            except NotSignedIn as exc:
-                response = JSONResponse(
-                    {"error": "NotSignedIn", "message": str(exc)},
-                    401,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-            except e.SeqrError as exc:
-                response = error_response(exc)
-            response.headers["Cache-Control"] = "no-store"
-            return response
-
-        return endpoint
-
-    async def login(request: Request) -> JSONResponse:
-        try:
-            data = await request.json()
-        except ValueError:
-            raise BadRequest("the body must be a JSON object") from None
-        if not isinstance(data, dict):
-            raise BadRequest("the body must be a JSON object")
-        msisdn, pin = data.get("msisdn"), data.get("pin")
-        if not isinstance(msisdn, str) or not msisdn or not isinstance(pin, str) or not pin:
-            raise BadRequest("msisdn and pin are required")
-        customer = await run_in_threadpool(wallet.verify_pin, ctx, msisdn, pin)
-        token, expires = signer.issue(customer, ctx.now())
-        return JSONResponse(
-            {
-                "token": token,
-                "expires_at": expires.isoformat(),
-                "msisdn": customer.msisdn,
-                "name": customer.name,
-            }
-        )
-
-    def _wallet_json(customer: Customer) -> dict[str, Any]:
-        w = wallet.wallet(ctx, customer)
-        names = w.merchant_names
-        return {
-            "msisdn": customer.msisdn,
-            "name": customer.name,
-            "subscriber_key": customer.subscriber_key,
-            "balances": w.balances,
-            "invoices": [invoice_json(i, names.get(i.terminal_id, "")) for i in w.invoices],
-            "messages": [
-                {
-                    "text": msg.text,
-                    "at": msg.created_at.isoformat(),
-                    "invoice_reference": msg.invoice_reference,
-                }
-                for msg in w.messages
-            ],
-        }
-
-    async def me(request: Request) -> JSONResponse:
-        customer = current(request)
-        return JSONResponse(await run_in_threadpool(_wallet_json, customer))
-
-    def _receipt(customer: Customer, reference: str) -> dict[str, Any]:
-        found = wallet.receipt(ctx, customer, reference)
-        inv, merchant, docs = found.invoice, found.merchant_name, found.documents
-        return {
-            "invoice": invoice_json(inv, merchant),
-            "receipt": {
-                "ers_reference": inv.ers_reference,
-                "merchant": merchant,
-                "amount": invoice_json(inv, merchant)["total"],
-                "paid_at": inv.paid_at.isoformat() if inv.paid_at else None,
-                "title": inv.title,
-                "footer": inv.footer,
-                "payer_terminal_id": inv.payer_terminal_id,
-                "documents": [_document_json(i, d) for i, d in enumerate(docs)],
-            },
-        }
-
-    async def receipt(request: Request) -> JSONResponse:
-        customer = current(request)
-        return JSONResponse(
-            await run_in_threadpool(_receipt, customer, request.path_params["reference"])
-        )
-
-    async def cancel(request: Request) -> JSONResponse:
-        customer = current(request)
-        view = await run_in_threadpool(
-            wallet.cancel_for, ctx, request.path_params["reference"], customer
-        )
-        return JSONResponse(invoice_json(view.invoice, view.merchant_name))
-
-    base = "/api/app/v1"
-    return [
-        Route(f"{base}/login", call(login), methods=["POST"]),
-        Route(f"{base}/me", call(me), methods=["GET"]),
-        Route(f"{base}/me/invoices/{{reference}}/receipt", call(receipt), methods=["GET"]),
-        Route(f"{base}/me/invoices/{{reference}}/cancel", call(cancel), methods=["POST"]),
-    ]
+def signer_of(request: Request) -> Signer:
+    """The app's signer, made on first use (the key is read from the database once)."""
+    state = request.app.state
+    signer: Signer | None = getattr(state, "app_signer", None)
+    if signer is None:
+        signer = state.app_signer = Signer(ctx_of(request))
+    return signer
 
 
-__all__ = ["routes", "Signer", "NotSignedIn", "TOKEN_TTL"]
+def _signed_in(request: Request) -> Customer:
+    ctx = ctx_of(request)
+    session = signer_of(request).verify(_bearer(request), ctx.now())
+    customer = wallet.get_customer(ctx, session.subscriber_key)
+    if customer is None:
+        raise NotSignedIn("sign in again")
+    if customer.locked:
+        raise e.PinLocked()
+    return customer
+
+
+async def signed_in(request: Request) -> Customer:
+    """The customer whose session token the request carries (401 without a valid one)."""
+    return await run_in_threadpool(_signed_in, request)
+
+
+async def login(request: Request, body: m.CredentialsIn) -> dict[str, Any]:
+    """Sign in with msisdn + PIN; a wrong PIN counts towards the lock (D-46b)."""
+    ctx = ctx_of(request)
+    customer = await run_in_threadpool(wallet.verify_pin, ctx, body.msisdn, body.pin)
+    token, expires = signer_of(request).issue(customer, ctx.now())
+    return {
+        "token": token,
+        "expires_at": expires.isoformat(),
+        "msisdn": customer.msisdn,
+        "name": customer.name,
+    }
+
+
+async def me(request: Request) -> dict[str, Any]:
+    """The signed-in customer's wallet: balances, history (with merchant names), messages."""
+    customer = await signed_in(request)
+    return wallet_json(await run_in_threadpool(wallet.wallet, ctx_of(request), customer))
+
+
+def receipt_json(found: wallet.PaymentReceipt) -> dict[str, Any]:
+    inv, merchant = found.invoice, found.merchant_name
+    invoice = invoice_json(inv, merchant)
+    return {
+        "invoice": invoice,
+        "receipt": {
+            "ers_reference": inv.ers_reference,
+            "merchant": merchant,
+            "amount": invoice["total"],
+            "paid_at": inv.paid_at.isoformat() if inv.paid_at else None,
+            "title": inv.title,
+            "footer": inv.footer,
+            "payer_terminal_id": inv.payer_terminal_id,
+            "documents": [_document_json(i, d) for i, d in enumerate(found.documents)],
+        },
+    }
+
+
+async def receipt(request: Request) -> dict[str, Any]:
+    """Receipt of one of the customer's payments, with the merchant's documents (D-24)."""
+    customer = await signed_in(request)
+    found = await run_in_threadpool(
+        wallet.receipt, ctx_of(request), customer, request.path_params["reference"]
+    )
+    return receipt_json(found)
+
+
+async def cancel(request: Request) -> dict[str, Any]:
+    """The signed-in customer presses Cancel (T14, D-28): CANCELED."""
+    customer = await signed_in(request)
+    view = await run_in_threadpool(
+        wallet.cancel_for, ctx_of(request), request.path_params["reference"], customer
+    )
+    return invoice_json(view.invoice, view.merchant_name)
+
+
+OPERATIONS = [
+    Operation(
+        "POST",
+        f"{BASE}/login",
+        login,
+        login.__doc__ or "",
+        m.LoginOut,
+        m.CredentialsIn,
+        (400, 401, 404, 422, 423),
+    ),
+    Operation(
+        "GET", f"{BASE}/me", me, me.__doc__ or "", m.WalletOut, errors=(401, 423), signed_in=True
+    ),
+    Operation(
+        "GET",
+        f"{BASE}/me/invoices/{{reference}}/receipt",
+        receipt,
+        receipt.__doc__ or "",
+        m.ReceiptOut,
+        errors=(401, 404, 423),
+        signed_in=True,
+    ),
+    Operation(
+        "POST",
+        f"{BASE}/me/invoices/{{reference}}/cancel",
+        cancel,
+        cancel.__doc__ or "",
+        m.InvoiceOut,
+        errors=(401, 404, 409, 423),
+        signed_in=True,
+    ),
+]
+
+
+__all__ = ["OPERATIONS", "Signer", "NotSignedIn", "TOKEN_TTL", "signed_in", "signer_of"]

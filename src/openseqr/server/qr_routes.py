@@ -6,18 +6,19 @@ spec 3.1 (`openseqr.qr`: level M, quiet zone 2). Every form of the catalogue is 
 (U1), payment link (U2/U3), terminal sticker (U4), service (U5) and `SEQR-ACTION://WIZARD/CANCEL`.
 
 Query parameters: `code` (required, at most `MAX_CODE` characters), `scale` (pixels per module,
-1–`MAX_SCALE`, default 6). Bad input answers 400 `{"error": "BadRequest", "message": …}`.
+1–`MAX_SCALE`, default 6). Bad input answers 400 with a problem body (`problems.py`).
 Images are deterministic, so they may be cached.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 
 from .. import qr
 from ..protocol import urls
+from .app_http import Operation, QueryParam
+from .problems import BadRequest
 
 MAX_CODE = 512
 MAX_SCALE = 32
@@ -25,49 +26,44 @@ DEFAULT_SCALE = 6
 _CACHE = "public, max-age=86400"
 
 
-class _Bad(ValueError):
-    pass
-
-
 def _params(request: Request) -> tuple[str, int]:
     code = request.query_params.get("code")
     if code is None or not code.strip():
-        raise _Bad("code is required")
+        raise BadRequest("code is required")
     if len(code) > MAX_CODE:
-        raise _Bad(f"code is longer than {MAX_CODE} characters")
+        raise BadRequest(f"code is longer than {MAX_CODE} characters")
     try:
         parsed = urls.parse_code(code)
     except urls.InvalidCode as exc:
-        raise _Bad(f"not a SEQR code: {exc}") from None
+        raise BadRequest(f"not a SEQR code: {exc}") from None
     raw_scale = request.query_params.get("scale", str(DEFAULT_SCALE))
     try:
         scale = int(raw_scale)
     except ValueError:
-        raise _Bad("scale must be an integer") from None
+        raise BadRequest("scale must be an integer") from None
     if not 1 <= scale <= MAX_SCALE:
-        raise _Bad(f"scale must be between 1 and {MAX_SCALE}")
+        raise BadRequest(f"scale must be between 1 and {MAX_SCALE}")
     return urls.format_code(parsed), scale
 
 
-def _bad(message: str) -> JSONResponse:
-    return JSONResponse({"error": "BadRequest", "message": message}, 400)
+def _image(render, request: Request) -> bytes:  # type: ignore[no-untyped-def]
+    content, scale = _params(request)
+    try:
+        data: bytes = render(content, scale=scale)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return data
 
 
 async def qr_png(request: Request) -> Response:
-    try:
-        content, scale = _params(request)
-        data = qr.qr_png(content, scale=scale)
-    except (_Bad, ValueError) as exc:
-        return _bad(str(exc))
+    """PNG image of a SEQR code (spec 3.1: level M, quiet zone 2)."""
+    data = _image(qr.qr_png, request)
     return Response(data, media_type="image/png", headers={"Cache-Control": _CACHE})
 
 
 async def qr_svg(request: Request) -> Response:
-    try:
-        content, scale = _params(request)
-        data = qr.qr_svg(content, scale=scale)
-    except (_Bad, ValueError) as exc:
-        return _bad(str(exc))
+    """SVG image of a SEQR code."""
+    data = _image(qr.qr_svg, request)
     return Response(
         data,
         media_type="image/svg+xml",
@@ -79,8 +75,36 @@ async def qr_svg(request: Request) -> Response:
     )
 
 
-def routes() -> list[Route]:
-    return [Route("/qr.png", qr_png, methods=["GET"]), Route("/qr.svg", qr_svg, methods=["GET"])]
+_QUERY = (
+    QueryParam("code", "the SEQR code", {"type": "string", "maxLength": MAX_CODE}, True),
+    QueryParam(
+        "scale",
+        "pixels per module",
+        {"type": "integer", "minimum": 1, "maximum": MAX_SCALE, "default": DEFAULT_SCALE},
+    ),
+)
+OPERATIONS = [
+    Operation(
+        "GET",
+        "/qr.png",
+        qr_png,
+        qr_png.__doc__ or "",
+        errors=(400,),
+        query=_QUERY,
+        media_type="image/png",
+        raw=True,
+    ),
+    Operation(
+        "GET",
+        "/qr.svg",
+        qr_svg,
+        qr_svg.__doc__ or "",
+        errors=(400,),
+        query=_QUERY,
+        media_type="image/svg+xml",
+        raw=True,
+    ),
+]
 
 
-__all__ = ["routes", "MAX_CODE", "MAX_SCALE"]
+__all__ = ["OPERATIONS", "MAX_CODE", "MAX_SCALE"]

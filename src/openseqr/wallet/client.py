@@ -100,6 +100,8 @@ ScanResult = Invoice | Waiting | ServiceSession
 
 _BY_STATUS: dict[int, type[we.WalletError]] = {
     400: we.BadRequest,
+    413: we.BadRequest,
+    422: we.BadRequest,
     401: we.WrongPin,
     404: we.NotFound,
     423: we.PinLocked,
