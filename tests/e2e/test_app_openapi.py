@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,17 +21,13 @@ from pydantic import TypeAdapter
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from openseqr.core.records import Service
 from openseqr.sdk import AckMode, SeqrClient
 from openseqr.server import app_models
-from openseqr.server.app import SOAP_PATHS, create_app
+from openseqr.server.app import SOAP_PATHS
 from openseqr.server.app_http import Operation
 from openseqr.server.json_api import OPERATIONS
-from openseqr.settings import Settings
+from tests.e2e.app_inprocess import ALICE, TERMINAL, URL, app_on, register_service
 
-URL = "http://openseqr.test"
-TERMINAL = ("public_test_shop_terminal", "12345678")
-ALICE = {"msisdn": "46700000001", "pin": "1111"}
 #: Routes outside the JSON edge, described elsewhere.
 NOT_JSON = {
     *SOAP_PATHS,  # the WSDL describes them
@@ -44,12 +39,8 @@ NOT_JSON = {
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Any]:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'api.sqlite3'}", data_dir=tmp_path, worker=False
-    )
-    application = create_app(settings)
-    yield application
-    application.state.ctx.store.close()
+    with app_on(tmp_path) as application:
+        yield application
 
 
 def _route_methods(app: Any) -> dict[str, set[str]]:
@@ -108,29 +99,13 @@ class Recorder:
         return r
 
 
-def _register_service(app: Any) -> None:
-    with app.state.ctx.store.transaction() as tx:
-        tx.upsert_service(
-            Service(
-                "PARKING",
-                "City parking",
-                TERMINAL[0],
-                "https://svc.example/order",
-                "https://svc.example/success",
-                "https://svc.example/failure",
-                "https://svc.example/cancel",
-                created_at=datetime.now(UTC) - timedelta(seconds=1),
-            )
-        )
-
-
 def _signed_in(call: Recorder) -> dict[str, str]:
     token = call("POST", "/api/app/v1/login", json=ALICE).json()["token"]
     return {"Authorization": f"Bearer {token}"}
 
 
 def test_real_answers_validate_against_the_documented_models(app: Any) -> None:
-    _register_service(app)
+    register_service(app)
     transport = httpx.ASGITransport(app=app)
     with (
         TestClient(app, base_url=URL) as http,

@@ -311,7 +311,9 @@ def c61(s: RunningServer) -> Result:
 def c62(s: RunningServer) -> Result:
     token = open_session(s, confirm=False)
     result = session_info(s, token)
-    confirmed = s.app("POST", f"/sessions/{token}/confirm")
+    login = s.app("POST", "/login", json=ALICE).json()  # only the customer confirms
+    auth = {"Authorization": f"Bearer {login['token']}"}
+    confirmed = s.app("POST", f"/sessions/{token}/confirm", headers=auth)
     assert confirmed.status_code == 200 and confirmed.json()["state"] == "ACTIVE"
     ok(session_info(s, token))  # after the app confirmed: SUCCESS
     return result

@@ -213,7 +213,9 @@ def exercise(svc: Any, server: RunningServer, *, extended: bool) -> None:
     till_ref = ok(svc.sendInvoice(context=till, invoice=invoice("25.00"))).invoiceReference
     seqr_id = "zeepe2e" + secrets.token_hex(6)
     ok(svc.assignSeqrId(context=till, seqrId=seqr_id))
-    scanned = server.app("POST", "/scan", json={"code": f"HTTP://SEQR.SE/Q{seqr_id}"}).json()
+    scanned = server.app(
+        "POST", "/scan", json={"code": f"HTTP://SEQR.SE/Q{seqr_id}", "msisdn": "46700000001"}
+    ).json()
     assert scanned["kind"] == "invoice" and scanned["invoice"]["reference"] == till_ref
     assert scanned["invoice"]["merchant"] == "Cash register 4"
     ok(svc.unregisterTerminal(context=till))

@@ -142,7 +142,12 @@ def test_customer_cancel_opens_the_cancel_url(
 def test_wrong_pin_opens_the_failure_url_and_leaves_the_invoice_payable(
     srv: RunningServer, fake: FakeService, service_ids: dict[str, str]
 ) -> None:
-    with wallet(srv, (BOB[0], "0000")) as w:
+    with wallet(srv, (BOB[0], "0000")) as w:  # cannot sign in: nothing is opened
+        refused = w.run(f"HTTP://SEQR.SE/000/{service_ids['link']}")
+    assert refused.status is Status.WRONG_PIN and refused.session is None and not refused.visits
+    with wallet(srv, BOB) as w:
+        w.sign_in()  # the app is signed in; the customer mistypes the PIN at the payment screen
+        w.pin = "0000"
         outcome = w.run(f"HTTP://SEQR.SE/000/{service_ids['link']}")
     assert outcome.status is Status.WRONG_PIN
     assert fragment(visited(outcome, fake, "link", "failure")) == outcome.session.token
@@ -378,9 +383,20 @@ def test_cli_scan_and_balance(
         f"HTTP://SEQR.SE/000/{service_ids['link']}?zone=1",
         "--msisdn",
         ALICE[0],
+        "--pin",
+        ALICE[1],
         "--server",
         srv.url,
     )
     assert code == 0 and '"kind": "service"' in out and "#" in out, out
-    code, out = cli("scan", "HTTP://SEQR.SE/000/NOPE", "--msisdn", ALICE[0], "--server", srv.url)
+    code, out = cli(
+        "scan",
+        "HTTP://SEQR.SE/000/NOPE",
+        "--msisdn",
+        ALICE[0],
+        "--pin",
+        ALICE[1],
+        "--server",
+        srv.url,
+    )
     assert code == 1 and "Not a valid SEQR code" in out

@@ -195,6 +195,10 @@ class FakeServer:
             if path == "/order":
                 return self.order_page(request)
             return httpx.Response(200, html=f"<h1>{path}</h1>")
+        if path == "/api/app/v1/login":
+            return httpx.Response(200, json={"token": "v1.t.s", "msisdn": "46700000001"})
+        if request.headers.get("authorization") != "Bearer v1.t.s" and not path.endswith("/pay"):
+            return httpx.Response(401, json={"error": "NotSignedIn", "message": "sign in"})
         if path == "/api/app/v1/scan":
             return httpx.Response(
                 200,

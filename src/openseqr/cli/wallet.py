@@ -131,13 +131,14 @@ def pay(
 @wallet_group.command(name="scan")
 @click.argument("code")
 @click.option("--msisdn", required=True, help="the customer's phone number")
+@click.option("--pin", required=True, help="the customer's PIN (to sign in; nothing is paid)")
 @_server_option
-def scan(code: str, msisdn: str, server: str) -> None:
-    """Resolve CODE as the app would (binds you as the payer of an invoice; opens a service
-    session) and print the server's answer as JSON. Nothing is paid."""
+def scan(code: str, msisdn: str, pin: str, server: str) -> None:
+    """Sign in and resolve CODE as the app would (binds you as the payer of an invoice; opens a
+    service session) and print the server's answer as JSON. Nothing is paid."""
     from ..wallet import HeadlessWallet, Invoice, Waiting, WalletError
 
-    with HeadlessWallet(server, msisdn, "") as wallet:
+    with HeadlessWallet(server, msisdn, pin) as wallet:
         try:
             result = wallet.scan(code)
         except WalletError as exc:

@@ -15,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from ..core import errors as e
-from ..core.records import ClientSession, Customer, Invoice, SessionState
+from ..core.records import ClientSession, Invoice, SessionState
 from ..protocol import urls
 from ..service import sessions, wallet
 from . import app_models as m
+from .app_auth import acting_customer, carries_token, signed_in
 from .app_http import Operation, QueryParam, ctx_of
 from .problems import BadRequest
 
@@ -107,18 +108,11 @@ def scan_json(result: wallet.InvoiceView | wallet.Waiting | wallet.ServiceOpened
     }
 
 
-# -- who is asking -----------------------------------------------------------------------------
-async def named_customer(request: Request, msisdn: str | None) -> Customer | None:
-    """The customer the app names (D-46); None when it names nobody."""
-    if not msisdn:
-        return None
-    return await run_in_threadpool(wallet.customer_by_msisdn, ctx_of(request), msisdn)
-
-
 # -- endpoints ---------------------------------------------------------------------------------
 async def scan(request: Request, body: m.ScanIn) -> dict[str, Any]:
-    """Resolve a scanned QR or opened link: invoice, terminal sticker or service."""
-    customer = await named_customer(request, body.msisdn)
+    """Resolve a scanned QR or opened link (invoice, terminal sticker, service) for the
+    signed-in customer: binds them as payer or opens a service session with their identity."""
+    customer = await acting_customer(request, body.msisdn)
     result = await run_in_threadpool(
         wallet.scan, ctx_of(request), body.code, customer, confirm_identity=body.confirm_identity
     )
@@ -126,8 +120,12 @@ async def scan(request: Request, body: m.ScanIn) -> dict[str, Any]:
 
 
 async def get_invoice(request: Request) -> dict[str, Any]:
-    """Show an invoice; with the customer named, fetching binds them as payer (T2)."""
-    customer = await named_customer(request, request.query_params.get("msisdn"))
+    """Show an invoice. Signed in, fetching binds the customer as payer (T2) and attaches their
+    stored tokens (D-64); without a token (and no msisdn) it only shows it, binding nobody."""
+    msisdn = request.query_params.get("msisdn")
+    customer = None
+    if carries_token(request) or msisdn:
+        customer = await acting_customer(request, msisdn)
     view = await run_in_threadpool(
         wallet.view_invoice, ctx_of(request), request.path_params["reference"], customer
     )
@@ -163,24 +161,30 @@ async def my_wallet(request: Request, body: m.CredentialsIn) -> dict[str, Any]:
 
 
 async def cancel_session(request: Request) -> dict[str, Any]:
-    """SEQR-ACTION://WIZARD/CANCEL or the user closed the service view (D-06)."""
+    """SEQR-ACTION://WIZARD/CANCEL or the user closed the service view (D-06). Ending a session
+    grants nothing, so the service page may do it too; with a token, only the owner's (A-15)."""
+    owner = await signed_in(request) if carries_token(request) else None
     s = await run_in_threadpool(
         sessions.set_session_state,
         ctx_of(request),
         request.path_params["token"],
         SessionState.CANCELLED,
+        owner,
     )
     return session_json(s)
 
 
 async def confirm_session(request: Request) -> dict[str, Any]:
     """The app confirmed the user's identity for a session opened with
-    `confirm_identity: false`: IN_PROGRESS (62) → ACTIVE (0). Idempotent for ACTIVE."""
+    `confirm_identity: false`: IN_PROGRESS (62) → ACTIVE (0). Idempotent for ACTIVE.
+    Only the session's own customer, signed in, may confirm it (never the merchant)."""
+    owner = await signed_in(request)
     s = await run_in_threadpool(
         sessions.set_session_state,
         ctx_of(request),
         request.path_params["token"],
         SessionState.ACTIVE,
+        owner,
     )
     if s.state is not SessionState.ACTIVE:
         raise e.InvalidTransition(f"the session is {s.state.value}")
@@ -196,11 +200,20 @@ async def parse(request: Request, body: m.CodeIn) -> dict[str, Any]:
     return {"kind": type(code).__name__, "code": urls.format_code(code)}
 
 
-MSISDN_QUERY = QueryParam("msisdn", "the customer to bind as payer")
+MSISDN_QUERY = QueryParam(
+    "msisdn", "without a token: a sandbox demo customer to bind as payer (A-15)"
+)
 
 OPERATIONS = [
     Operation(
-        "POST", f"{BASE}/scan", scan, scan.__doc__ or "", m.ScanOut, m.ScanIn, (400, 404, 409, 422)
+        "POST",
+        f"{BASE}/scan",
+        scan,
+        scan.__doc__ or "",
+        m.ScanOut,
+        m.ScanIn,
+        (400, 401, 404, 409, 422, 423),
+        signed_in=True,
     ),
     Operation(
         "POST", f"{BASE}/codes/parse", parse, "Classify a code", m.ParsedCode, m.CodeIn, (400, 422)
@@ -209,10 +222,11 @@ OPERATIONS = [
         "GET",
         f"{BASE}/invoices/{{reference}}",
         get_invoice,
-        "Show an invoice; with msisdn the customer is bound as payer",
+        "Show an invoice; signed in, the customer is bound as payer",
         m.InvoiceOut,
-        errors=(404,),
+        errors=(401, 404, 423),
         query=(MSISDN_QUERY,),
+        token_optional=True,
     ),
     Operation(
         "POST",
@@ -247,16 +261,18 @@ OPERATIONS = [
         cancel_session,
         "Leave an External Service (SEQR-ACTION://WIZARD/CANCEL)",
         m.SessionOut,
-        errors=(404,),
+        errors=(401, 404, 423),
+        token_optional=True,
     ),
     Operation(
         "POST",
         f"{BASE}/sessions/{{token}}/confirm",
         confirm_session,
         "Confirm the user's identity for a session opened with confirm_identity=false "
-        "(IN_PROGRESS → ACTIVE)",
+        "(IN_PROGRESS → ACTIVE); only by the session's own customer",
         m.SessionOut,
-        errors=(404, 409),
+        errors=(401, 404, 409, 423),
+        signed_in=True,
     ),
 ]
 

@@ -55,6 +55,7 @@ class Operation:
     body: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     signed_in: bool = False  # needs `Authorization: Bearer <token from /login>`
+    token_optional: bool = False  # ...or works without one, acting for nobody
     query: tuple[QueryParam, ...] = ()
     media_type: str = "application/json"
     raw: bool = False  # the handler answers a Response itself (images, the document)

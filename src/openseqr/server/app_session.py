@@ -12,115 +12,26 @@ token only lets the app *read* the customer's own data and press Cancel (which m
   with the documents the merchant sent with `submitPaymentReceipt` (spec 7.9, 12.4, D-24).
 * `POST /api/app/v1/me/invoices/{ref}/cancel` → the customer pressed Cancel (T14, D-28).
 
-The token is `v1.<payload>.<hmac>` (URL-safe base64; payload: subscriber key, msisdn, expiry),
-signed with HMAC-SHA256 under a random key kept in the database (operator switch
-`app_session_key`), so every server process on one database accepts it. It is short-lived
-(30 minutes) and stateless: signing out is dropping it. A locked wallet's tokens stop working.
+The same token is what every app API call that acts for a customer needs (`app_auth.py`, A-15).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from ..core import errors as e
-from ..core.records import Customer
 from ..service import wallet
-from ..service.context import Context
 from . import app_models as m
 from .app_api import BASE, invoice_json, wallet_json
+from .app_auth import signed_in, signer_of
 from .app_http import Operation, ctx_of
-from .problems import NotSignedIn
 
-KEY_SWITCH = "app_session_key"
-TOKEN_TTL = timedelta(minutes=30)
-TOKEN_PREFIX = "v1"
-MAX_TOKEN = 512
 #: Receipt documents larger than this are listed without their content.
 MAX_INLINE_DOCUMENT = 512 * 1024
 _TEXT_TYPES = ("text/", "application/json", "application/xml")
-
-
-@dataclass(frozen=True)
-class AppSession:
-    subscriber_key: str
-    msisdn: str
-    expires_at: datetime
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class Signer:
-    """HMAC signing of session tokens with the key shared through the database."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self._key: bytes | None = None
-
-    def key(self, reload: bool = False) -> bytes:
-        if self._key is None or reload:
-            self._key = wallet.shared_secret(self.ctx, KEY_SWITCH)
-        return self._key
-
-    def _mac(self, payload: str, key: bytes) -> str:
-        return _b64(hmac.new(key, f"{TOKEN_PREFIX}.{payload}".encode(), hashlib.sha256).digest())
-
-    def issue(self, customer: Customer, now: datetime) -> tuple[str, datetime]:
-        expires = now + TOKEN_TTL
-        payload = _b64(
-            json.dumps(
-                {"k": customer.subscriber_key, "m": customer.msisdn, "e": int(expires.timestamp())},
-                separators=(",", ":"),
-            ).encode()
-        )
-        return f"{TOKEN_PREFIX}.{payload}.{self._mac(payload, self.key())}", expires
-
-    def verify(self, token: str, now: datetime) -> AppSession:
-        parts = token.split(".")
-        if len(token) > MAX_TOKEN or not token.isascii() or len(parts) != 3:
-            raise NotSignedIn("sign in again")
-        if parts[0] != TOKEN_PREFIX:
-            raise NotSignedIn("sign in again")
-        payload, mac = parts[1], parts[2]
-        ok = hmac.compare_digest(mac, self._mac(payload, self.key()))
-        if not ok:  # another process may have created the key first (fresh database)
-            ok = hmac.compare_digest(mac, self._mac(payload, self.key(reload=True)))
-        if not ok:
-            raise NotSignedIn("sign in again")
-        try:
-            data = json.loads(_unb64(payload))
-            session = AppSession(
-                str(data["k"]),
-                str(data["m"]),
-                datetime.fromtimestamp(int(data["e"]), tz=now.tzinfo),
-            )
-        except (ValueError, KeyError, TypeError):
-            raise NotSignedIn("sign in again") from None
-        if session.expires_at <= now:
-            raise NotSignedIn("the session expired; sign in again")
-        return session
-
-
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NotSignedIn("sign in first")
-    return token.strip()
 
 
 def _document_json(index: int, doc: Any) -> dict[str, Any]:
@@ -145,31 +56,6 @@ def _document_json(index: int, doc: Any) -> dict[str, Any]:
             pass
     out["data_base64"] = base64.b64encode(data).decode("ascii")
     return out
-
-
-def signer_of(request: Request) -> Signer:
-    """The app's signer, made on first use (the key is read from the database once)."""
-    state = request.app.state
-    signer: Signer | None = getattr(state, "app_signer", None)
-    if signer is None:
-        signer = state.app_signer = Signer(ctx_of(request))
-    return signer
-
-
-def _signed_in(request: Request) -> Customer:
-    ctx = ctx_of(request)
-    session = signer_of(request).verify(_bearer(request), ctx.now())
-    customer = wallet.get_customer(ctx, session.subscriber_key)
-    if customer is None:
-        raise NotSignedIn("sign in again")
-    if customer.locked:
-        raise e.PinLocked()
-    return customer
-
-
-async def signed_in(request: Request) -> Customer:
-    """The customer whose session token the request carries (401 without a valid one)."""
-    return await run_in_threadpool(_signed_in, request)
 
 
 async def login(request: Request, body: m.CredentialsIn) -> dict[str, Any]:
@@ -261,4 +147,4 @@ OPERATIONS = [
 ]
 
 
-__all__ = ["OPERATIONS", "Signer", "NotSignedIn", "TOKEN_TTL", "signed_in", "signer_of"]
+__all__ = ["OPERATIONS", "receipt_json"]

@@ -87,8 +87,8 @@ def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": schemas.ref(op.body, "validation")}},
         }
-    if op.signed_in:
-        doc["security"] = [{"appSession": []}]
+    if op.signed_in or op.token_optional:
+        doc["security"] = [{"appSession": []}] + ([{}] if op.token_optional else [])
     return doc
 
 

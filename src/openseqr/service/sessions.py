@@ -52,10 +52,13 @@ def open_session(
     raise errors.SeqrError("could not allocate a session token")
 
 
-def set_session_state(ctx: Context, token: str, state: SessionState) -> ClientSession:
+def set_session_state(
+    ctx: Context, token: str, state: SessionState, customer: Customer | None = None
+) -> ClientSession:
+    """With `customer`, only that customer's own session: anyone else's is unknown to them."""
     with ctx.store.transaction() as tx:
         session = tx.get_session(token)
-        if session is None:
+        if session is None or (customer and session.subscriber_key != customer.subscriber_key):
             raise errors.UnknownSession()
         if session.state in (SessionState.ACTIVE, SessionState.IN_PROGRESS):
             session = replace(session, state=state)

@@ -117,6 +117,8 @@ def _error(response: httpx.Response) -> we.WalletError:
     name = body.get("error") if isinstance(body, dict) else None
     message = (body.get("message") if isinstance(body, dict) else None) or response.text[:200]
     status = response.status_code
+    if status == 401 and name == "NotSignedIn":
+        return we.NotSignedIn(message or "sign in", status_code=status, error=name)
     if status == 409:
         cls: type[we.WalletError] = we.InvoiceChanged if name == "InvoiceChanged" else we.NotPayable
         if name == "NotPayable" and "Not a valid SEQR code" in (message or ""):
@@ -129,14 +131,21 @@ def _error(response: httpx.Response) -> we.WalletError:
 
 
 class AppClient:
-    """Thin typed client of `/api/app/v1` on `server_url`, over an `httpx.Client`."""
+    """Thin typed client of `/api/app/v1` on `server_url`, over an `httpx.Client`.
+
+    `login` keeps the session token; calls that act for the customer send it (A-15)."""
 
     def __init__(self, server_url: str, http: httpx.Client) -> None:
         self.server_url = server_url.rstrip("/")
         self.http = http
+        self.token: str | None = None
 
-    def _call(self, method: str, path: str, **kw: Any) -> Any:
+    def _call(self, method: str, path: str, *, signed: bool = False, **kw: Any) -> Any:
         url = self.server_url + API_PREFIX + path
+        if signed:
+            if self.token is None:
+                raise we.NotSignedIn("sign in first")
+            kw["headers"] = {"Authorization": f"Bearer {self.token}"}
         try:
             response = self.http.request(method, url, follow_redirects=False, **kw)
         except httpx.HTTPError as exc:
@@ -151,8 +160,14 @@ class AppClient:
                 status_code=response.status_code,
             ) from None
 
-    def scan(self, code: str, msisdn: str | None) -> ScanResult:
-        data = self._call("POST", "/scan", json={"code": code, "msisdn": msisdn})
+    def login(self, msisdn: str, pin: str) -> dict[str, Any]:
+        """`POST /login`: the PIN once, then the token for everything but paying."""
+        result: dict[str, Any] = self._call("POST", "/login", json={"msisdn": msisdn, "pin": pin})
+        self.token = str(result["token"])
+        return result
+
+    def scan(self, code: str) -> ScanResult:
+        data = self._call("POST", "/scan", json={"code": code}, signed=True)
         kind = data.get("kind")
         if kind == "invoice":
             return Invoice.from_json(data["invoice"])
@@ -162,9 +177,10 @@ class AppClient:
             return ServiceSession.from_json(data)
         raise we.WalletError(f"unexpected scan answer: {data!r}")
 
-    def invoice(self, reference: str, msisdn: str | None) -> Invoice:
-        params = {"msisdn": msisdn} if msisdn else {}
-        return Invoice.from_json(self._call("GET", f"/invoices/{reference}", params=params))
+    def invoice(self, reference: str, *, as_customer: bool = True) -> Invoice:
+        """As the customer: binds them as payer (T2) and attaches their stored tokens; else
+        only shows the invoice."""
+        return Invoice.from_json(self._call("GET", f"/invoices/{reference}", signed=as_customer))
 
     def pay(self, reference: str, msisdn: str, pin: str, version: int | None) -> Invoice:
         body: dict[str, Any] = {"msisdn": msisdn, "pin": pin}
@@ -178,7 +194,13 @@ class AppClient:
         )
 
     def cancel_session(self, token: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", f"/sessions/{token}/cancel", json={})
+        result: dict[str, Any] = self._call(
+            "POST", f"/sessions/{token}/cancel", json={}, signed=True
+        )
+        return result
+
+    def confirm_session(self, token: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", f"/sessions/{token}/confirm", signed=True)
         return result
 
     def wallet(self, msisdn: str, pin: str) -> dict[str, Any]:

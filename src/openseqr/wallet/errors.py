@@ -31,6 +31,10 @@ class NotFound(WalletError):
     """Unknown customer, invoice or session (404)."""
 
 
+class NotSignedIn(WalletError):
+    """The app session token is missing, expired or not accepted (401 NotSignedIn)."""
+
+
 class WrongPin(WalletError):
     """The PIN was wrong (401); the server locks the wallet after three."""
 
@@ -57,6 +61,7 @@ __all__ = [
     "InvalidCode",
     "BadRequest",
     "NotFound",
+    "NotSignedIn",
     "WrongPin",
     "PinLocked",
     "InvoiceChanged",

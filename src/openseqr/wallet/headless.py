@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -31,6 +31,7 @@ from .client import USER_AGENT, AppClient, Invoice, ScanResult, ServiceSession, 
 from .webview import ChooseFn, Navigation, Page, Visit, WebView
 
 ConfirmFn = Callable[[Invoice], bool]
+T = TypeVar("T")
 _REFERENCE_RE = re.compile(r"[0-9]{1,32}")
 
 
@@ -179,11 +180,25 @@ class HeadlessWallet:
             raise we.InvalidCode(str(exc)) from None
         if isinstance(parsed, urls.WizardCancel):
             raise we.InvalidCode("SEQR-ACTION://WIZARD/CANCEL only means something in a service")
-        return self.api.scan(code, self.msisdn)
+        return self._signed(lambda: self.api.scan(code))
+
+    def sign_in(self) -> None:
+        """`POST /login` with msisdn + PIN (a wrong PIN counts towards the lock, D-46b)."""
+        self.api.login(self.msisdn, self.pin)
+
+    def _signed(self, call: Callable[[], T]) -> T:
+        """Run a call that acts for the customer; sign in first, and again once if expired."""
+        if self.api.token is None:
+            self.sign_in()
+        try:
+            return call()
+        except we.NotSignedIn:
+            self.sign_in()
+            return call()
 
     def invoice(self, reference: str) -> Invoice:
         """ "Get invoice brief": fetching binds this customer as the payer (T2)."""
-        return self.api.invoice(reference, self.msisdn)
+        return self._signed(lambda: self.api.invoice(reference))
 
     def pay(self, reference: str, version: int | None = None) -> Invoice:
         """Confirm with the PIN. `version`: the one shown (409 InvoiceChanged if it moved)."""
@@ -195,7 +210,11 @@ class HeadlessWallet:
 
     def cancel_session(self, token: str) -> dict[str, Any]:
         """Leave a service: the TOKEN becomes CANCELLED (getClientSessionInfo → 61)."""
-        return self.api.cancel_session(token)
+        return self._signed(lambda: self.api.cancel_session(token))
+
+    def confirm_session(self, token: str) -> dict[str, Any]:
+        """Confirm this customer's identity for a session opened unconfirmed (62 → 0)."""
+        return self._signed(lambda: self.api.confirm_session(token))
 
     def wallet(self) -> dict[str, Any]:
         return self.api.wallet(self.msisdn, self.pin)
@@ -255,6 +274,10 @@ class HeadlessWallet:
             return outcome
         except we.InvalidCode as exc:
             return self._end(outcome, Status.INVALID_CODE, exc.message)
+        except we.WrongPin as exc:  # signing in
+            return self._end(outcome, Status.WRONG_PIN, exc.message)
+        except we.PinLocked as exc:
+            return self._end(outcome, Status.PIN_LOCKED, exc.message)
         except we.WalletError as exc:
             return self._end(outcome, Status.ERROR, exc.message)
 
@@ -322,7 +345,7 @@ class HeadlessWallet:
     def _refresh(self, outcome: Outcome) -> None:
         if outcome.invoice is not None:
             try:
-                outcome.invoice = self.api.invoice(outcome.invoice.reference, None)
+                outcome.invoice = self.api.invoice(outcome.invoice.reference, as_customer=False)
             except we.WalletError:
                 pass
 

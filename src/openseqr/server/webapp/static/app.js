@@ -223,7 +223,7 @@
     if (!code) { showError("scan-error", "Enter or scan a SEQR code."); return Promise.resolve(); }
     if (CANCEL_RE.test(code)) { showError("scan-error", "Not a valid SEQR code here."); return Promise.resolve(); }
     S.flow = null;
-    return api("POST", "/scan", {code: code, msisdn: S.msisdn}).then(function (r) {
+    return api("POST", "/scan", {code: code}, true).then(function (r) {
       if (r.kind === "invoice") return showInvoice(r.invoice);
       if (r.kind === "waiting") return waitForAmount(code, r);
       if (r.kind === "service") return openService(r);
@@ -326,7 +326,7 @@
     $("waiting-text").textContent = "Waiting for amount…";
     $("waiting-sub").textContent = "The cashier is entering your purchase.";
     var poll = function () {
-      api("POST", "/scan", {code: code, msisdn: S.msisdn}).then(function (x) {
+      api("POST", "/scan", {code: code}, true).then(function (x) {
         if (current !== "waiting") return;
         if (x.kind === "invoice") showInvoice(x.invoice); else later(poll, POLL_MS);
       }, function (err) { if (current === "waiting") { toast(err.message); later(poll, POLL_MS * 2); } });
@@ -368,7 +368,7 @@
       notice.hidden = false; notice.textContent = "Waiting for the merchant to confirm the amount…";
       $("inv-confirm").disabled = true;
       later(function refresh() {
-        api("GET", "/invoices/" + encodeURIComponent(inv.reference) + "?msisdn=" + encodeURIComponent(S.msisdn))
+        api("GET", "/invoices/" + encodeURIComponent(inv.reference) + undefined, true)
           .then(function (x) { if (current === "invoice") showInvoice(x); },
                 function () { if (current === "invoice") later(refresh, POLL_MS); });
       }, POLL_MS);
@@ -397,7 +397,7 @@
         return finish("failure", inv, "Too many wrong PINs: your wallet is locked and the payment failed.", true);
       }
       if (err.status === 409 && err.error === "InvoiceChanged") {
-        return api("GET", "/invoices/" + encodeURIComponent(inv.reference) + "?msisdn=" + encodeURIComponent(S.msisdn))
+        return api("GET", "/invoices/" + encodeURIComponent(inv.reference) + undefined, true)
           .then(function (x) { showInvoice(x); var n = $("inv-notice"); n.hidden = false;
                                n.textContent = "The invoice changed. Please check it again."; });
       }
@@ -548,13 +548,13 @@
     if (!ref) { console.warn("seqr bridge: not a trigger", url); return; }
     if (flow.outcome) return;  // already paid in this view
     flow.reference = ref;
-    api("GET", "/invoices/" + encodeURIComponent(ref) + "?msisdn=" + encodeURIComponent(S.msisdn)).then(showInvoice,
+    api("GET", "/invoices/" + encodeURIComponent(ref) + undefined, true).then(showInvoice,
       function (err) { serviceOutcome("failure", null, err.message); });
   }
 
   function leaveService(text) {
     var flow = S.flow;
-    if (flow && flow.token) api("POST", "/sessions/" + encodeURIComponent(flow.token) + "/cancel", {}).catch(function () {});
+    if (flow && flow.token) api("POST", "/sessions/" + encodeURIComponent(flow.token) + "/cancel", {}, true).catch(function () {});
     S.flow = null; removeFrame(); loadHome();
     if (text) toast(text);
   }
