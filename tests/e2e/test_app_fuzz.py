@@ -230,8 +230,15 @@ def test_fuzzed_app_requests_over_http(tmp_path: Path) -> None:
             assert merchant.benchmarking_nop() is None
             _register_over_cli(server.database_url)
             known = _known(http, None, server.url)
+            sent = 0
             for method, path, kw in requests(SEED + 1, OVER_HTTP, known):
-                _check(method, path, http.request(method, path, **kw))
+                try:
+                    r = http.request(method, path, **kw)
+                except httpx.LocalProtocolError:
+                    continue  # HTTP/1.1 cannot carry it (NUL in a header): never reaches a server
+                _check(method, path, r)
+                sent += 1
+            assert sent > OVER_HTTP * 0.9
     finally:
         server.stop()
     log = server.log()

@@ -378,25 +378,8 @@ def test_cli_scan_and_balance(
     code, out = cli("balance", "--msisdn", CAROL[0], "--pin", "0000", "--server", srv.url)
     assert code == 3
     cli("balance", "--msisdn", CAROL[0], "--pin", CAROL[1], "--server", srv.url)  # reset count
-    code, out = cli(
-        "scan",
-        f"HTTP://SEQR.SE/000/{service_ids['link']}?zone=1",
-        "--msisdn",
-        ALICE[0],
-        "--pin",
-        ALICE[1],
-        "--server",
-        srv.url,
-    )
+    alice = ("--msisdn", ALICE[0], "--pin", ALICE[1], "--server", srv.url)
+    code, out = cli("scan", f"HTTP://SEQR.SE/000/{service_ids['link']}?zone=1", *alice)
     assert code == 0 and '"kind": "service"' in out and "#" in out, out
-    code, out = cli(
-        "scan",
-        "HTTP://SEQR.SE/000/NOPE",
-        "--msisdn",
-        ALICE[0],
-        "--pin",
-        ALICE[1],
-        "--server",
-        srv.url,
-    )
+    code, out = cli("scan", "HTTP://SEQR.SE/000/NOPE", *alice)
     assert code == 1 and "Not a valid SEQR code" in out

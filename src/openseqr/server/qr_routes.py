@@ -86,24 +86,18 @@ _QUERY = (
 OPERATIONS = [
     Operation(
         "GET",
-        "/qr.png",
-        qr_png,
-        qr_png.__doc__ or "",
+        path,
+        handler,
+        handler.__doc__ or "",
         errors=(400,),
         query=_QUERY,
-        media_type="image/png",
+        media_type=media_type,
         raw=True,
-    ),
-    Operation(
-        "GET",
-        "/qr.svg",
-        qr_svg,
-        qr_svg.__doc__ or "",
-        errors=(400,),
-        query=_QUERY,
-        media_type="image/svg+xml",
-        raw=True,
-    ),
+    )
+    for path, handler, media_type in (
+        ("/qr.png", qr_png, "image/png"),
+        ("/qr.svg", qr_svg, "image/svg+xml"),
+    )
 ]
 
 

@@ -368,7 +368,7 @@
       notice.hidden = false; notice.textContent = "Waiting for the merchant to confirm the amount…";
       $("inv-confirm").disabled = true;
       later(function refresh() {
-        api("GET", "/invoices/" + encodeURIComponent(inv.reference) + undefined, true)
+        api("GET", "/invoices/" + encodeURIComponent(inv.reference), undefined, true)
           .then(function (x) { if (current === "invoice") showInvoice(x); },
                 function () { if (current === "invoice") later(refresh, POLL_MS); });
       }, POLL_MS);
@@ -397,7 +397,7 @@
         return finish("failure", inv, "Too many wrong PINs: your wallet is locked and the payment failed.", true);
       }
       if (err.status === 409 && err.error === "InvoiceChanged") {
-        return api("GET", "/invoices/" + encodeURIComponent(inv.reference) + undefined, true)
+        return api("GET", "/invoices/" + encodeURIComponent(inv.reference), undefined, true)
           .then(function (x) { showInvoice(x); var n = $("inv-notice"); n.hidden = false;
                                n.textContent = "The invoice changed. Please check it again."; });
       }
@@ -548,7 +548,7 @@
     if (!ref) { console.warn("seqr bridge: not a trigger", url); return; }
     if (flow.outcome) return;  // already paid in this view
     flow.reference = ref;
-    api("GET", "/invoices/" + encodeURIComponent(ref) + undefined, true).then(showInvoice,
+    api("GET", "/invoices/" + encodeURIComponent(ref), undefined, true).then(showInvoice,
       function (err) { serviceOutcome("failure", null, err.message); });
   }
 
