@@ -73,7 +73,7 @@ def _operation(op: Operation, schemas: _Schemas) -> dict[str, Any]:
         ok["content"] = {op.media_type: {}}
     problem = {"application/problem+json": {"schema": schemas.ref(m.Problem, "serialization")}}
     doc: dict[str, Any] = {
-        "summary": op.summary.strip().splitlines()[0],
+        "summary": " ".join(op.summary.strip().split("\n\n")[0].split()),
         "operationId": op.handler.__module__.rsplit(".", 1)[-1] + "." + op.handler.__name__,
         "responses": {
             "200": ok,
