@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
 from . import app_models as m
 from .app_http import PATH_PARAMS, Operation
@@ -28,11 +28,11 @@ class _Schemas:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {}
 
-    def ref(self, model: Any, mode: str) -> dict[str, Any]:
+    def ref(self, model: Any, mode: JsonSchemaMode) -> dict[str, Any]:
         schema = TypeAdapter(model).json_schema(
             ref_template=REF,
             mode=mode,
-            schema_generator=GenerateJsonSchema,  # type: ignore[arg-type]
+            schema_generator=GenerateJsonSchema,
         )
         self.components.update(schema.pop("$defs", {}))
         name = getattr(model, "__name__", None)

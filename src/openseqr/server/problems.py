@@ -59,7 +59,7 @@ HTTP_STATUS: dict[type[e.SeqrError], int] = {
 def http_status(exc: e.SeqrError) -> int:
     for cls in type(exc).__mro__:
         if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]  # type: ignore[index]
+            return HTTP_STATUS[cls]
     return 400
 
 

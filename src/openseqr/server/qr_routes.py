@@ -12,6 +12,8 @@ Images are deterministic, so they may be cached.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -46,7 +48,7 @@ def _params(request: Request) -> tuple[str, int]:
     return urls.format_code(parsed), scale
 
 
-def _image(render, request: Request) -> bytes:  # type: ignore[no-untyped-def]
+def _image(render: Callable[..., bytes], request: Request) -> bytes:
     content, scale = _params(request)
     try:
         data: bytes = render(content, scale=scale)
