@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[2] / "src" / "openseqr"
 MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 500
@@ -44,13 +42,11 @@ def test_the_checker_measures_functions(tmp_path: Path) -> None:
     assert long_functions(fits, tmp_path) == ["openseqr/fits.py:1 f (81 lines)"]
 
 
-@pytest.mark.xfail(reason="until the merchant and app-api reshapes land", strict=False)
 def test_no_function_is_longer_than_80_lines() -> None:
     offenders = [line for path in _modules() for line in long_functions(path)]
     assert not offenders, "functions over 80 lines:\n" + "\n".join(offenders)
 
 
-@pytest.mark.xfail(reason="until the merchant and app-api reshapes land", strict=False)
 def test_no_module_is_longer_than_500_lines() -> None:
     sizes = {p: len(p.read_text(encoding="utf-8").splitlines()) for p in _modules()}
     offenders = [f"{p.relative_to(SRC.parent)} ({n} lines)" for p, n in sizes.items() if n > 500]
