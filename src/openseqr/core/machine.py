@@ -7,6 +7,7 @@ caller can forget the ledger or the notification. Nothing here performs I/O or r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,7 +17,17 @@ from . import errors
 from .ledger import HOLDS, Transfer, TransferKind, customer_account, merchant_account, move, split
 from .money import Money
 from .records import AckMode, Customer, CustomerMessage, Invoice, Reseller, Token
-from .states import LIVE, Event, State, changes_wire_status, next_state
+from .states import (
+    LIVE,
+    Event,
+    State,
+    allows,
+    can_commit,
+    can_refund,
+    changes_wire_status,
+    is_payable,
+    next_state,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +105,7 @@ def start_payment(
         raise errors.PaymentInProgress()
     if inv.state is State.AWAITING_ACK:
         raise errors.NotPayable("waiting for the merchant to confirm the amount")
-    if inv.state not in (State.ISSUED, State.VIEWED):
+    if not is_payable(inv.state):
         raise errors.NotPayable(f"invoice is {inv.status.value}")
     if shown_version is not None and shown_version != inv.version:
         raise errors.InvoiceChanged()
@@ -216,16 +227,20 @@ def terminal_unregistered(inv: Invoice, now: datetime) -> Decision:
     )
 
 
-def update(inv: Invoice, updated: Invoice, tokens: tuple[Token, ...] | None) -> Decision:
-    """T4/T5/T15: `updated` already holds the merged, validated content (see invoicing)."""
+def update(
+    inv: Invoice, merge: Callable[[Invoice], Invoice], tokens: tuple[Token, ...] | None
+) -> Decision:
+    """T4/T5/T15: `merge` validates the merchant's changes into the content (see invoicing);
+    it runs only once the state allows an update, so a state error wins over a data error."""
     if inv.state is State.PAYING:
         raise errors.PaymentInProgress()
+    if not allows(inv.state, Event.UPDATE):
+        raise errors.InvoiceFinal()
+    updated = merge(inv)
     if inv.state is State.RESERVED:
         assert inv.reserved is not None
         if inv.reserved < updated.total:
             raise errors.RejectedAmount("the new total is above the reserved amount")
-    elif inv.state not in LIVE:
-        raise errors.InvoiceFinal()
     merged_tokens = _merge_tokens(inv.tokens, tokens or ())
     new = _apply(
         replace(updated, state=inv.state, tokens=merged_tokens, version=inv.version),
@@ -237,7 +252,7 @@ def update(inv: Invoice, updated: Invoice, tokens: tuple[Token, ...] | None) -> 
 
 def commit(inv: Invoice, amount: Money | None, ers_reference: str, now: datetime) -> Decision:
     """T16: take the final amount from the reservation; the rest goes back (D-16)."""
-    if inv.state is not State.RESERVED:
+    if not can_commit(inv.state):
         if inv.state is State.CANCELLED and inv.reason == "expired" and inv.reserved is not None:
             raise errors.ReservationExpired()
         raise errors.NotReserved()
@@ -274,7 +289,7 @@ def refund(
         raise errors.RefundNotAllowed()
     if not reseller.receiver_allows_refunds:
         raise errors.ReceiverRefusesRefunds()
-    if inv.state is not State.PAID or inv.payer is None:
+    if not can_refund(inv.state) or inv.payer is None:
         raise errors.UnknownErsReference("only acknowledged payments can be refunded")
     if amount.currency != inv.currency:
         raise errors.InvalidCurrency("refund currency differs from the payment")

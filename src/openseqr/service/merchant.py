@@ -153,19 +153,18 @@ def update_invoice(
     check_notification_url(ctx, draft.notification_url)
     with ctx.store.transaction() as tx:
         inv = _own_invoice(tx, terminal, reference, lock=True)
-        if inv.state is State.PAYING:
-            raise errors.PaymentInProgress()
-        if inv.state not in (*LIVE, State.RESERVED):
-            raise errors.InvoiceFinal()
-        merged = merged_update(
-            inv,
-            draft,
-            terminal=terminal,
-            reseller=caller.reseller,
-            zone=ctx.config.zone,
-            policy=ctx.policy,
-        )
-        return ctx.persist(tx, inv, machine.update(inv, merged, tokens), terminal)
+
+        def merge(current: Invoice) -> Invoice:
+            return merged_update(
+                current,
+                draft,
+                terminal=terminal,
+                reseller=caller.reseller,
+                zone=ctx.config.zone,
+                policy=ctx.policy,
+            )
+
+        return ctx.persist(tx, inv, machine.update(inv, merge, tokens), terminal)
 
 
 def cancel_invoice(ctx: Context, caller: Caller, reference: str | None) -> Invoice:

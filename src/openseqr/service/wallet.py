@@ -26,7 +26,7 @@ from ..core.records import (
     Terminal,
     TerminalKind,
 )
-from ..core.states import LIVE, State
+from ..core.states import LIVE, Event, State, allows
 from ..protocol import urls
 from .context import Context
 from .provider import provider_mode
@@ -238,7 +238,7 @@ def _outcome(
 def _fail_on_lock(ctx: Context, reference: str) -> None:
     with ctx.store.transaction() as tx:
         inv = tx.lock_invoice(reference)
-        if inv is not None and inv.state in (State.ISSUED, State.VIEWED):
+        if inv is not None and allows(inv.state, Event.PIN_LOCKED):
             ctx.persist(tx, inv, machine.pin_locked(inv, ctx.now()), _terminal(tx, inv))
 
 

@@ -98,7 +98,9 @@ def test_require_ack_blocks_payment_until_update():
     assert viewed.status is WireStatus.PENDING_ISSUER_ACKNOWLEDGE and viewed.version == 2
     with pytest.raises(errors.NotPayable):
         machine.start_payment(viewed, ALICE, None, T0, POLICY)
-    updated = machine.update(viewed, replace(viewed, total=Money.of("450", "SEK")), None).invoice
+    updated = machine.update(
+        viewed, lambda i: replace(i, total=Money.of("450", "SEK")), None
+    ).invoice
     assert updated.status is WireStatus.ISSUED and updated.version == 3
     assert machine.start_payment(updated, ALICE, 3, T0, POLICY).invoice.state is State.PAYING
 
