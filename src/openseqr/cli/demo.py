@@ -64,7 +64,8 @@ class DemoApp:
 
 
 def seqr_server(env: DemoEnv) -> DemoApp:
-    from ..server.app import SOAP_PATHS, create_app
+    from ..runtime import create_app
+    from ..server.app import SOAP_PATHS
     from ..service.sandbox import (
         RESELLER_ID,
         RESELLER_PASSWORD,

@@ -96,7 +96,7 @@ def serve(
     )
     click.echo(settings.profile_summary())
     uvicorn.run(
-        "openseqr.server.app:app_from_env",
+        "openseqr.runtime:app_from_env",
         factory=True,
         host=host,
         port=port,

@@ -10,6 +10,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 SCHEDULE = (0.0, 1.0, 3.0, 7.0, 15.0)  # seconds after the notification was created
+LEASE_MARGIN = 5.0  # seconds a lease outlives the send timeout
+
+
+def lease_until(now: datetime, send_timeout: float) -> datetime:
+    """Until when a row taken by one relay (claimed, or handed over right after its commit)
+    is nobody else's: longer than one send may take, so it is never sent twice at once."""
+    return now + timedelta(seconds=send_timeout + LEASE_MARGIN)
 
 
 def next_attempt_at(created_at: datetime, attempts_made: int, max_attempts: int) -> datetime | None:

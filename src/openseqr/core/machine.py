@@ -16,7 +16,15 @@ from typing import Any
 from . import errors
 from .ledger import HOLDS, Transfer, TransferKind, customer_account, merchant_account, move, split
 from .money import Money
-from .records import AckMode, Customer, CustomerMessage, Invoice, Reseller, Token
+from .records import (
+    AckMode,
+    Customer,
+    CustomerMessage,
+    Invoice,
+    ProviderMode,
+    Reseller,
+    Token,
+)
 from .states import (
     LIVE,
     Event,
@@ -160,6 +168,28 @@ def reserve(inv: Invoice, now: datetime, policy: Policy) -> Decision:
     return Decision(reserved, (transfer,), notify=True)
 
 
+def provider_outcome(
+    paying: Invoice,
+    mode: ProviderMode,
+    available: Decimal,
+    ers_reference: str,
+    now: datetime,
+    policy: Policy,
+    cash_register: bool,
+) -> Decision:
+    """T7/T8/T9: what the account provider answers for a customer holding `available`.
+    A customer who cannot cover the total is declined here, before anything is written."""
+    if mode is ProviderMode.UNAVAILABLE:
+        return provider_unavailable(paying, now, policy, cash_register)
+    if mode is ProviderMode.DECLINE:
+        return decline(paying, "declined by the account provider", now)
+    if available < paying.total.amount:
+        return decline(paying, "insufficient funds", now)
+    if paying.payment_mode.reserves:
+        return reserve(paying, now, policy)
+    return debit(paying, ers_reference, now, policy)
+
+
 def decline(inv: Invoice, reason: str, now: datetime) -> Decision:
     """T9: the provider declined; the invoice fails."""
     return Decision(_apply(inv, Event.DECLINED, reason=reason, deadline_at=None))
@@ -193,9 +223,9 @@ def user_cancel(inv: Invoice, now: datetime) -> Decision:
 
 
 # -- the merchant's side -------------------------------------------------------------------
-def acknowledge(inv: Invoice) -> Decision:
-    """T10: a PAID status was returned to the owning terminal (D-11)."""
-    return Decision(_apply(inv, Event.ACKNOWLEDGE, deadline_at=None))
+def acknowledge(inv: Invoice, now: datetime) -> Decision:
+    """T10: a PAID status was returned to the owning terminal (D-11); the payment settles."""
+    return Decision(_apply(inv, Event.ACKNOWLEDGE, deadline_at=None, settled_at=now))
 
 
 def merchant_cancel(inv: Invoice, now: datetime) -> Decision:
@@ -276,7 +306,13 @@ def commit(inv: Invoice, amount: Money | None, ers_reference: str, now: datetime
         at=now,
     )
     paid = _apply(
-        inv, Event.COMMIT, total=final, ers_reference=ers_reference, paid_at=now, deadline_at=None
+        inv,
+        Event.COMMIT,
+        total=final,
+        ers_reference=ers_reference,
+        paid_at=now,
+        settled_at=now,
+        deadline_at=None,
     )
     return Decision(paid, (transfer,))
 

@@ -17,6 +17,7 @@ Rules every adapter keeps:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,6 +134,10 @@ class Tx(Protocol):
         ...
 
     def balance(self, account: str, currency: str) -> Decimal: ...
+    def lock_balance(self, account: str, currency: str) -> Decimal:
+        """The balance, its row locked until the transaction ends (a decision's input)."""
+        ...
+
     def entry_sums(self) -> dict[str, Decimal]:
         """Sum of all ledger entries per currency (always zero when balanced)."""
         ...
@@ -194,6 +199,20 @@ class Tx(Protocol):
 class Store(Protocol):
     def transaction(self, write: bool = True) -> AbstractContextManager[Tx]: ...
     def close(self) -> None: ...
+
+
+class Relay(Protocol):
+    """Where committed notification rows go in this process (the worker's relay implements it;
+    the composition root plugs it into the `Context`). Both methods are thread-safe."""
+
+    def offer(self, owned: Sequence[tuple[Notification, str | None]]) -> bool:
+        """Take rows already leased to this process, each with its terminal's signing secret;
+        False when the relay cannot (their lease then lapses and any relay's poll sends them)."""
+        ...
+
+    def wake(self) -> None:
+        """Rows were enqueued that nobody holds: look for due rows now, not at the next poll."""
+        ...
 
 
 class DuplicateKey(Exception):

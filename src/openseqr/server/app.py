@@ -1,10 +1,11 @@
-"""The ASGI application: `create_app(settings)` → Starlette. Nothing global, nothing at import."""
+"""The ASGI application: `create_app(settings)` → Starlette. Nothing global, nothing at import.
+
+Background loops (the worker) are passed in by the composition root, `openseqr.runtime`."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,7 +16,6 @@ from ..core.ports import Clock
 from ..service.bootstrap import build
 from ..service.context import Context
 from ..settings import Settings
-from ..worker.runner import Worker
 from . import json_api, webapp
 from .soap import make_endpoint
 
@@ -23,7 +23,11 @@ SOAP_PATHS = ("/soap/merchant/cashregister-2", "/extclientproxy/service/v2")  # 
 
 
 def create_app(
-    settings: Settings | None = None, *, ctx: Context | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    ctx: Context | None = None,
+    clock: Clock | None = None,
+    background: Callable[[], AbstractAsyncContextManager[None]] | None = None,
 ) -> Starlette:
     settings = settings or Settings()
     ctx = ctx or build(settings, clock)
@@ -40,14 +44,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = Worker(ctx, settings.tick_seconds) if settings.worker else None
-        if worker:
-            await worker.start()
         try:
-            yield
+            if background is None:
+                yield
+            else:
+                async with background():
+                    yield
         finally:
-            if worker:
-                await worker.stop()
             ctx.store.close()
 
     routes: list[BaseRoute] = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
@@ -55,9 +58,3 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.ctx = ctx
     return app
-
-
-def app_from_env() -> Starlette:
-    """Factory for `uvicorn --factory` / multi-process serving: settings from OPENSEQR_*."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return create_app(Settings())

@@ -26,6 +26,7 @@ from .clock import SystemClock
 from .context import Context
 from .provider import global_mode, set_global_mode
 from .wallet import normalise_msisdn
+from .writes import publish
 
 
 class AdminError(Exception):
@@ -217,5 +218,5 @@ def redeliver_notification(
             raise AdminError(f"no notification {notification_id!r}")
         n = replace(n, status="pending", next_attempt_at=now, max_attempts=n.attempts + 1)
         tx.update_notification(n)
-    ctx.notify_enqueued()
+    publish(ctx)
     return n

@@ -11,6 +11,7 @@ from datetime import datetime
 from ..core import errors, machine
 from ..core.records import TerminalKind
 from .context import Context
+from .writes import persist
 
 
 def expire_due(ctx: Context, now: datetime | None = None, limit: int = 200) -> int:
@@ -29,7 +30,7 @@ def expire_due(ctx: Context, now: datetime | None = None, limit: int = 200) -> i
                 decision = machine.deadline_passed(inv, now, ctx.policy, register)
                 if decision is None:
                     continue
-                ctx.persist(tx, inv, decision, terminal)
+                persist(ctx, tx, inv, decision, terminal)
                 done += 1
         except errors.PaymentInProgress:
             continue  # changed under us (acknowledged at the last moment); next tick decides

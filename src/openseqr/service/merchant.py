@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from ..core import errors, ids, machine
 from ..core.invoicing import AmountDraft, InvoiceDraft, merged_update, new_invoice, positive_amount
@@ -30,6 +29,7 @@ from .auth import Caller
 from .context import Context
 from .provider import refuses_when_unavailable
 from .security import hash_secret
+from .writes import persist
 
 SEQR_ID = re.compile(r"[A-Za-z0-9]{1,32}")
 
@@ -86,7 +86,7 @@ def _supersede_live(ctx: Context, tx: Tx, terminal: Terminal) -> None:
     now = ctx.now()
     for old in tx.live_invoices(terminal.terminal_id):
         if old.state in LIVE:
-            ctx.persist(tx, old, machine.supersede(old, now), terminal)
+            persist(ctx, tx, old, machine.supersede(old, now), terminal)
 
 
 def _own_invoice(tx: Tx, terminal: Terminal, reference: str | None, lock: bool = False) -> Invoice:
@@ -120,22 +120,13 @@ def get_payment_status(
         inv = _own_invoice(tx, terminal, inv.reference, lock=True)
         if inv.state is State.PAID_UNACKED:
             due = machine.deadline_passed(inv, now, ctx.policy, _is_register(terminal))
-            decision = due if due is not None else machine.acknowledge(inv)
-            inv = ctx.persist(tx, inv, decision, terminal)
-            if inv.state is State.PAID:
-                inv = _settle(tx, inv, now)
+            decision = due if due is not None else machine.acknowledge(inv, now)
+            inv = persist(ctx, tx, inv, decision, terminal)
         if version is not None and version > inv.acked_version and inv.tokens:
             seen = replace(inv, acked_version=min(version, inv.version))
             if tx.save_invoice(seen, inv.rev):
                 inv = replace(seen, rev=inv.rev + 1)
     return inv
-
-
-def _settle(tx: Tx, inv: Invoice, now: datetime) -> Invoice:
-    settled = replace(inv, settled_at=now)
-    if not tx.save_invoice(settled, inv.rev):
-        raise errors.PaymentInProgress()
-    return replace(settled, rev=inv.rev + 1)
 
 
 def _is_register(terminal: Terminal) -> bool:
@@ -164,14 +155,14 @@ def update_invoice(
                 policy=ctx.policy,
             )
 
-        return ctx.persist(tx, inv, machine.update(inv, merge, tokens), terminal)
+        return persist(ctx, tx, inv, machine.update(inv, merge, tokens), terminal)
 
 
 def cancel_invoice(ctx: Context, caller: Caller, reference: str | None) -> Invoice:
     terminal = caller.require_terminal()
     with ctx.store.transaction() as tx:
         inv = _own_invoice(tx, terminal, reference, lock=True)
-        return ctx.persist(tx, inv, machine.merchant_cancel(inv, ctx.now()), terminal)
+        return persist(ctx, tx, inv, machine.merchant_cancel(inv, ctx.now()), terminal)
 
 
 def commit_reservation(
@@ -185,8 +176,7 @@ def commit_reservation(
     with ctx.store.transaction() as tx:
         inv = _own_invoice(tx, terminal, reference, lock=True)
         decision = machine.commit(inv, final, ids.ers_reference(ctx.local(now)), now)
-        inv = ctx.persist(tx, inv, decision, terminal)
-        return _settle(tx, inv, now)
+        return persist(ctx, tx, inv, decision, terminal)
 
 
 def _payment_or_refund(tx: Tx, caller: Caller, ers_reference: str) -> Invoice | Refund:
@@ -232,8 +222,8 @@ def refund_payment(
             raise errors.UnknownErsReference()
         inv = tx.lock_invoice(inv.reference) or inv
         refund_ref = ids.ers_reference(ctx.local(now))
-        ctx.persist(
-            tx, inv, machine.refund(inv, amount, refund_ref, caller.reseller, now), terminal
+        persist(
+            ctx, tx, inv, machine.refund(inv, amount, refund_ref, caller.reseller, now), terminal
         )
         refund = Refund(
             ers_reference=refund_ref,
@@ -283,7 +273,7 @@ def unregister_terminal(ctx: Context, caller: Caller) -> None:
     with ctx.store.transaction() as tx:
         for inv in tx.live_invoices(terminal.terminal_id):
             if inv.state is not State.PAYING:
-                ctx.persist(tx, inv, machine.terminal_unregistered(inv, now), terminal)
+                persist(ctx, tx, inv, machine.terminal_unregistered(inv, now), terminal)
         tx.update_terminal(replace(terminal, status=PrincipalStatus.UNREGISTERED, seqr_id=None))
 
 

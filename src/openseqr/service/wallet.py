@@ -19,7 +19,6 @@ from ..core.records import (
     Customer,
     CustomerMessage,
     Invoice,
-    Notification,
     ProviderMode,
     ReceiptDocument,
     Service,
@@ -31,6 +30,7 @@ from ..protocol import urls
 from .context import Context
 from .provider import provider_mode
 from .sessions import open_session
+from .writes import Owned, persist, publish
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +148,7 @@ def view_invoice(ctx: Context, reference: str, customer: Customer | None) -> Inv
             raise errors.InvoiceNotFound()
         terminal = _terminal(tx, inv)
         if customer is not None and inv.state in LIVE:
-            inv = ctx.persist(tx, inv, machine.view(inv, customer, ctx.now()), terminal)
+            inv = persist(ctx, tx, inv, machine.view(inv, customer, ctx.now()), terminal)
     return InvoiceView(inv, terminal.name)
 
 
@@ -175,9 +175,9 @@ def pay(
         raise
     mode = provider_mode(ctx, customer)
     instant = not ctx.config.provider_latency
-    outbox: list[tuple[Notification, str | None]] = []
+    outbox: list[Owned] = []
     refused: errors.SeqrError | None = None
-    result: Invoice | None = None
+    outcome: tuple[Invoice, machine.Decision] | None = None
     with ctx.store.transaction() as tx:
         inv = tx.lock_invoice(reference)
         if inv is None:
@@ -185,28 +185,29 @@ def pay(
         terminal = _terminal(tx, inv)
         now = ctx.now()
         if inv.state is State.ISSUED:  # paid without a separate fetch (deep link): view first
-            inv = ctx.persist(tx, inv, machine.view(inv, customer, now), terminal)
+            inv = persist(ctx, tx, inv, machine.view(inv, customer, now), terminal)
         try:
             start = machine.start_payment(inv, customer, shown_version, now, ctx.policy)
         except errors.SeqrError as exc:
             refused = exc  # commit the view anyway (e.g. T3 must reach the merchant)
         else:
-            inv = ctx.persist(tx, inv, start, terminal)
+            inv = persist(ctx, tx, inv, start, terminal)
             if instant:
-                result = _outcome(ctx, tx, inv, terminal, mode, now, outbox)
+                outcome = _outcome(ctx, tx, inv, terminal, mode, now, outbox)
     if refused is not None:
         raise refused
-    if result is None:
+    if outcome is None:
         time.sleep(ctx.config.provider_latency)  # runs in a worker thread, never the event loop
         with ctx.store.transaction() as tx:
             paying = tx.lock_invoice(reference)
             if paying is None or paying.rev != inv.rev or paying.state is not State.PAYING:
                 raise errors.PaymentInProgress("the payment was interrupted; check its status")
-            result = _outcome(ctx, tx, paying, terminal, mode, ctx.now(), outbox)
+            outcome = _outcome(ctx, tx, paying, terminal, mode, ctx.now(), outbox)
+    result, decision = outcome
     if mode is ProviderMode.UNAVAILABLE:
         raise errors.ProviderUnavailable()
-    if result.state in (State.PAID_UNACKED, State.RESERVED) and result.notification_url:
-        ctx.notify_enqueued(outbox)
+    if decision.notify:
+        publish(ctx, outbox)
     return InvoiceView(result, terminal.name)
 
 
@@ -217,29 +218,28 @@ def _outcome(
     terminal: Terminal,
     mode: ProviderMode,
     now: datetime,
-    outbox: list[tuple[Notification, str | None]],
-) -> Invoice:
-    """T7/T8/T9: what the account provider answered, persisted with its ledger and outbox."""
-    register = terminal.kind is TerminalKind.CASH_REGISTER
-    if mode is ProviderMode.UNAVAILABLE:
-        decision = machine.provider_unavailable(paying, now, ctx.policy, register)
-    elif mode is ProviderMode.DECLINE:
-        decision = machine.decline(paying, "declined by the account provider", now)
-    elif paying.payment_mode.reserves:
-        decision = machine.reserve(paying, now, ctx.policy)
-    else:
-        decision = machine.debit(paying, ids.ers_reference(ctx.local(now)), now, ctx.policy)
-    try:
-        return ctx.persist(tx, paying, decision, terminal, outbox)
-    except errors.InsufficientFunds:
-        return ctx.persist(tx, paying, machine.decline(paying, "insufficient funds", now), terminal)
+    outbox: list[Owned],
+) -> tuple[Invoice, machine.Decision]:
+    """T7/T8/T9: decided on the customer's locked balance, persisted with ledger and outbox."""
+    assert paying.payer is not None
+    available = tx.lock_balance(customer_account(paying.payer), paying.currency)
+    decision = machine.provider_outcome(
+        paying,
+        mode,
+        available,
+        ids.ers_reference(ctx.local(now)),
+        now,
+        ctx.policy,
+        terminal.kind is TerminalKind.CASH_REGISTER,
+    )
+    return persist(ctx, tx, paying, decision, terminal, outbox), decision
 
 
 def _fail_on_lock(ctx: Context, reference: str) -> None:
     with ctx.store.transaction() as tx:
         inv = tx.lock_invoice(reference)
         if inv is not None and allows(inv.state, Event.PIN_LOCKED):
-            ctx.persist(tx, inv, machine.pin_locked(inv, ctx.now()), _terminal(tx, inv))
+            persist(ctx, tx, inv, machine.pin_locked(inv, ctx.now()), _terminal(tx, inv))
 
 
 def cancel(ctx: Context, reference: str, msisdn: str, pin: str) -> InvoiceView:
@@ -256,7 +256,7 @@ def cancel_for(ctx: Context, reference: str, customer: Customer) -> InvoiceView:
         if inv.payer not in (None, customer.subscriber_key):
             raise errors.NotPayable("another customer is paying this invoice")
         terminal = _terminal(tx, inv)
-        inv = ctx.persist(tx, inv, machine.user_cancel(inv, ctx.now()), terminal)
+        inv = persist(ctx, tx, inv, machine.user_cancel(inv, ctx.now()), terminal)
     return InvoiceView(inv, terminal.name)
 
 

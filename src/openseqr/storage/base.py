@@ -247,8 +247,13 @@ class SqlTx:
         c.cursor().executemany(q.insert_entry, rows)
 
     def balance(self, account: str, currency: str) -> Decimal:
-        params = {"account": account, "currency": currency}
-        row = self._c.execute(self._q.balance, params).fetchone()
+        return self._balance(self._q.balance, account, currency)
+
+    def lock_balance(self, account: str, currency: str) -> Decimal:
+        return self._balance(self._q.lock_balance, account, currency)
+
+    def _balance(self, query: str, account: str, currency: str) -> Decimal:
+        row = self._c.execute(query, {"account": account, "currency": currency}).fetchone()
         return from_minor(0 if row is None else row[0], currency)
 
     def entry_sums(self) -> dict[str, Decimal]:

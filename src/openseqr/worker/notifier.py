@@ -30,11 +30,11 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 
-from ..core.delivery import is_delivered, is_retryable, next_attempt_at
+from ..core.delivery import is_delivered, is_retryable, lease_until, next_attempt_at
 from ..core.records import DeliveryAttempt, Notification
 from ..protocol.notify import NOTIFICATION_CONTENT_TYPE, SIGNATURE_HEADER, sign
 from ..service.context import Context
@@ -255,7 +255,7 @@ class NotificationRelay:
         """Database thread: one write transaction."""
         ctx = self.ctx
         now = ctx.now()
-        lease = now + timedelta(seconds=ctx.config.notify_timeout + 5)
+        lease = lease_until(now, ctx.config.notify_timeout)
         claimed: list[Notification] = []
         secrets: dict[str, str | None] = {}
         with ctx.store.transaction() as tx:

@@ -17,9 +17,7 @@ class Worker:
     def __init__(self, ctx: Context, tick_seconds: float = 0.25) -> None:
         self.ctx = ctx
         self.tick_seconds = tick_seconds
-        self.relay = NotificationRelay(ctx)
-        ctx.on_notification(self.relay.wake)
-        ctx.set_hand_off(self.relay.offer)
+        self.relay = NotificationRelay(ctx)  # the composition root plugs it in as ctx.relay
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -2,7 +2,7 @@
 
 1. Service level (SQLite and PostgreSQL, `ManualClock`): `wallet.pay` runs two transactions, the
    PAYING compare-and-set, then the debit and PAID. A "crash" between them is simulated by running
-   the first one exactly as `pay` does (`machine.start_payment` + `ctx.persist`) and never the
+   the first one exactly as `pay` does (`machine.start_payment` + `writes.persist`) and never the
    second. The deadline scanner (`expire_due`) must put the invoice back to payable after the
    paying timeout, with no money moved, and it can then be paid exactly once.
 2. Process level (SQLite): a real server is killed with SIGKILL right after a pay request
@@ -30,6 +30,7 @@ from openseqr.service.auth import authenticate
 from openseqr.service.clock import ManualClock
 from openseqr.service.context import Context
 from openseqr.service.deadlines import expire_due
+from openseqr.service.writes import persist
 from openseqr.storage import open_store
 from tests.fixtures_server import RunningServer, start_server
 
@@ -76,9 +77,9 @@ def crash_after_paying_step(ctx: Context, ref: str, msisdn: str) -> Any:
         term = tx.get_terminal(inv.terminal_id)
         assert term is not None
         if inv.state is State.ISSUED:
-            inv = ctx.persist(tx, inv, machine.view(inv, customer, now), term)
-        return ctx.persist(
-            tx, inv, machine.start_payment(inv, customer, None, now, ctx.policy), term
+            inv = persist(ctx, tx, inv, machine.view(inv, customer, now), term)
+        return persist(
+            ctx, tx, inv, machine.start_payment(inv, customer, None, now, ctx.policy), term
         )
 
 
@@ -169,7 +170,7 @@ def test_a_late_second_half_of_an_interrupted_payment_does_nothing(
         assert now_row is not None and now_row.rev != stuck.rev
         term = tx.get_terminal(now_row.terminal_id)
         decision = machine.debit(stuck, "2026011512000000000000001", clock.now(), ctx.policy)
-        ctx.persist(tx, stuck, decision, term)  # type: ignore[arg-type]
+        persist(ctx, tx, stuck, decision, term)  # type: ignore[arg-type]
     assert balance(ctx.store, ALICE_ACCOUNT) == alice
     assert ledger_kinds(ctx.store, ref) == Counter({"payment": 1})
     assert books_balanced(ctx.store)

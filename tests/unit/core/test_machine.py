@@ -82,7 +82,7 @@ def test_unacknowledged_payment_is_reversed_after_the_window():
 
 
 def test_acknowledged_payment_has_no_deadline():
-    inv = machine.acknowledge(paid().invoice).invoice
+    inv = machine.acknowledge(paid().invoice, T0).invoice
     assert inv.state is State.PAID and inv.deadline_at is None and inv.version == 2
 
 
@@ -162,7 +162,7 @@ def test_expired_reservation_is_released_and_reported_on_commit():
 
 
 def test_refunds_are_partial_and_capped():
-    inv = machine.acknowledge(paid().invoice).invoice
+    inv = machine.acknowledge(paid().invoice, T0).invoice
     first = machine.refund(inv, Money.of("200", "SEK"), "R1", RESELLER, T0).invoice
     assert first.refunded == Decimal("200.00") and first.status is WireStatus.PAID
     second = machine.refund(first, Money.of("300", "SEK"), "R2", RESELLER, T0).invoice

@@ -6,6 +6,12 @@ SELECT {invoices} FROM invoices WHERE reference = :reference FOR UPDATE
 -- name: lock_customer
 SELECT {customers} FROM customers WHERE subscriber_key = :subscriber_key FOR UPDATE
 
+-- name: lock_balance
+-- Customer rows sort first in every transfer's lock order (ledger accounts), so taking this
+-- lock before `apply_transfer` keeps that order.
+SELECT balance_minor FROM account_balances
+WHERE account = :account AND currency = :currency FOR UPDATE
+
 -- name: claim_notifications
 -- Rows another relay has locked are skipped, not waited for; the lease moves next_attempt_at
 -- so they stay invisible to later claims until lease_until. Returns the old due time last.

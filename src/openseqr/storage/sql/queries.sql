@@ -133,6 +133,9 @@ VALUES (:transfer_id, :kind, :account, :currency, :amount_minor, :invoice_refere
 -- name: balance
 SELECT balance_minor FROM account_balances WHERE account = :account AND currency = :currency
 
+-- name: lock_balance
+SELECT balance_minor FROM account_balances WHERE account = :account AND currency = :currency
+
 -- name: entry_sums
 SELECT currency, SUM(amount_minor) FROM ledger_entries GROUP BY currency ORDER BY currency
 
