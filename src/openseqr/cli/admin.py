@@ -303,7 +303,7 @@ def provider_set(mode: str, database: str | None) -> None:
     from ..service import admin
 
     with operator_context(database) as ctx:
-        chosen = admin.set_provider_mode(ctx, mode)
+        chosen = admin.set_global_provider_mode(ctx, mode)
     click.echo(f"account provider: {chosen.value}")
 
 
@@ -314,7 +314,7 @@ def provider_show(database: str | None) -> None:
     from ..service import admin
 
     with operator_context(database) as ctx:
-        click.echo(f"account provider: {admin.provider_mode(ctx).value}")
+        click.echo(f"account provider: {admin.global_provider_mode(ctx).value}")
 
 
 # -- customers ------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def register_service(
     ctx: Any, service_id: str, name: str, terminal_id: str, urls: ServiceUrls
 ) -> str:
     """Register the service if absent; point it at `urls` if they changed (other ports)."""
-    from ..service import services
+    from ..service import external_services as services
 
     try:
         current = services.get_service(ctx, service_id)

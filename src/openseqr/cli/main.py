@@ -39,14 +39,14 @@ def operator_context(database: str | None) -> Iterator[Context]:
     It never seeds sandbox data (only `serve` and `demo` do, D-61), and a refused operation
     ends the command with its message, not a traceback.
     """
-    from ..core.errors import SeqrError
+    from ..core.errors import DomainError
     from ..service.admin import AdminError, admin_context
     from ..storage import open_store
 
     store = open_store(database or Settings().resolved_database_url())
     try:
         yield admin_context(store)
-    except (AdminError, SeqrError) as exc:
+    except (AdminError, DomainError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         store.close()

@@ -26,7 +26,7 @@ def _run(database: str | None, fn: Callable[[Any], Any]) -> Any:
 
 
 def _as_dict(service: Any) -> dict[str, Any]:
-    from ..service.services import service_qr
+    from ..service.external_services import service_qr
 
     return {
         "service_id": service.service_id,
@@ -91,7 +91,7 @@ def add(
     as_json: bool,
 ) -> None:
     """Register a new External Service SERVICE_ID ([A-Za-z0-9_-]{1,32}, case-sensitive)."""
-    from ..service import services
+    from ..service import external_services as services
 
     service = _run(
         database,
@@ -134,7 +134,7 @@ def update(
     as_json: bool,
 ) -> None:
     """Change fields of an existing service (omitted options are kept)."""
-    from ..service import services
+    from ..service import external_services as services
 
     service = _run(
         database,
@@ -157,7 +157,7 @@ def update(
 @_json_option
 def list_(database: str | None, as_json: bool) -> None:
     """List the registered services."""
-    from ..service import services
+    from ..service import external_services as services
 
     found = _run(database, services.list_services)
     if as_json:
@@ -178,7 +178,7 @@ def list_(database: str | None, as_json: bool) -> None:
 @_json_option
 def show(service_id: str, show_qr: bool, database: str | None, as_json: bool) -> None:
     """Show one service and its QR content HTTP://SEQR.SE/000/<SERVICE_ID>."""
-    from ..service import services
+    from ..service import external_services as services
 
     service = _run(database, lambda ctx: services.get_service(ctx, service_id))
     _echo_service(service, as_json)
@@ -193,7 +193,7 @@ def show(service_id: str, show_qr: bool, database: str | None, as_json: bool) ->
 @_database_option
 def disable(service_id: str, database: str | None) -> None:
     """Deactivate a service: its QR no longer opens (existing sessions run out)."""
-    from ..service import services
+    from ..service import external_services as services
 
     _run(database, lambda ctx: services.disable_service(ctx, service_id))
     click.echo(f"service {service_id} disabled")
@@ -204,7 +204,7 @@ def disable(service_id: str, database: str | None) -> None:
 @_database_option
 def enable(service_id: str, database: str | None) -> None:
     """Activate a disabled service again."""
-    from ..service import services
+    from ..service import external_services as services
 
     _run(database, lambda ctx: services.enable_service(ctx, service_id))
     click.echo(f"service {service_id} enabled")

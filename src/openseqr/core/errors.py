@@ -7,7 +7,7 @@ The SOAP edge maps these classes to SEQR result codes in exactly one table
 from __future__ import annotations
 
 
-class SeqrError(Exception):
+class DomainError(Exception):
     """SEQR operation failed."""
 
     def __init__(self, message: str | None = None) -> None:
@@ -19,32 +19,32 @@ class SeqrError(Exception):
 
 
 # -- authentication and principals ---------------------------------------------------------
-class AuthenticationFailed(SeqrError):
+class AuthenticationFailed(DomainError):
     """Wrong password."""
 
 
-class AccessDenied(SeqrError):
+class AccessDenied(DomainError):
     """This principal may not perform this operation."""
 
 
-class InvalidNewPassword(SeqrError):
+class InvalidNewPassword(DomainError):
     """The new password is not acceptable (at least 4 characters)."""
 
 
-class UnknownTerminal(SeqrError):
+class UnknownTerminal(DomainError):
     """Terminal id not found or not registered."""
 
 
-class PrincipalBlocked(SeqrError):
+class PrincipalBlocked(DomainError):
     """The principal exists but is blocked or inactive."""
 
 
-class UnknownReseller(SeqrError):
+class UnknownReseller(DomainError):
     """Reseller id or userId not found."""
 
 
 # -- invoice data ---------------------------------------------------------------------------
-class InvalidInvoiceData(SeqrError):
+class InvalidInvoiceData(DomainError):
     """Invoice data is invalid."""
 
 
@@ -56,24 +56,24 @@ class InvalidAmount(InvalidInvoiceData):
     """Amount is not a valid amount."""
 
 
-class RejectedAmount(SeqrError):
+class AmountRejected(DomainError):
     """Amount not acceptable."""
 
 
-class InvalidNotificationUrl(SeqrError):
+class InvalidNotificationUrl(DomainError):
     """Not a valid notification URL."""
 
 
-class InvalidSeqrId(SeqrError):
+class InvalidSeqrId(DomainError):
     """SEQR ID is not alphanumeric or is assigned to another terminal."""
 
 
 # -- invoice state --------------------------------------------------------------------------
-class InvoiceNotFound(SeqrError):
+class InvoiceNotFound(DomainError):
     """Invoice not found for this terminal."""
 
 
-class InvalidTransition(SeqrError):
+class InvalidTransition(DomainError):
     """The invoice is not in a state that allows this operation."""
 
 
@@ -106,66 +106,66 @@ class InvoiceFinal(InvalidTransition):
 
 
 # -- payments and refunds -------------------------------------------------------------------
-class UnknownErsReference(SeqrError):
+class InvalidErsReference(DomainError):
     """The given ERS reference cannot be found."""
 
 
-class RefundNotAllowed(SeqrError):
+class RefundNotAllowed(DomainError):
     """Refunds are not allowed for this reseller."""
 
 
-class RefundExceedsOriginal(SeqrError):
+class RefundExceedsOriginal(DomainError):
     """The sum of refunds cannot be more than the original transaction."""
 
 
-class ReceiverRefusesRefunds(SeqrError):
+class ReceiverRefusesRefunds(DomainError):
     """The receiver's account does not allow refunds."""
 
 
-class ProviderUnavailable(SeqrError):
+class ProviderUnavailable(DomainError):
     """The account provider is unavailable."""
 
 
-class InsufficientFunds(SeqrError):
+class InsufficientFunds(DomainError):
     """The account does not hold enough money."""
 
 
 # -- client sessions (External Services) ---------------------------------------------------
-class SessionExpired(SeqrError):
+class SessionExpired(DomainError):
     """Authorization expired."""
 
 
-class SessionCancelled(SeqrError):
+class SessionCancelled(DomainError):
     """Authorization cancelled."""
 
 
-class SessionInProgress(SeqrError):
+class SessionInProgress(DomainError):
     """Authorization in progress."""
 
 
-class UnknownSession(SeqrError):
+class UnknownSession(DomainError):
     """Invalid authorization reference."""
 
 
 # -- reports --------------------------------------------------------------------------------
-class ReportNotReady(SeqrError):
+class ReportNotReady(DomainError):
     """Report not ready yet; try again in a few seconds."""
 
 
-class UnknownReport(SeqrError):
+class UnknownReport(DomainError):
     """Report or transaction period not found."""
 
 
 # -- wallet (app API) -----------------------------------------------------------------------
-class UnknownCustomer(SeqrError):
+class UnknownCustomer(DomainError):
     """Unknown customer or wrong PIN."""
 
 
-class WrongPin(SeqrError):
+class WrongPin(DomainError):
     """Wrong PIN."""
 
 
-class PinLocked(SeqrError):
+class PinLocked(DomainError):
     """Too many wrong PINs; the wallet is locked."""
 
 
@@ -173,7 +173,7 @@ class PinLockedNow(PinLocked):
     """That was the third wrong PIN; the wallet is now locked and this payment failed."""
 
 
-class InvoiceChanged(SeqrError):
+class InvoiceChanged(DomainError):
     """The invoice changed since it was shown; show it again before paying."""
 
 
@@ -181,9 +181,9 @@ class NotPayable(InvalidTransition):
     """This invoice cannot be paid."""
 
 
-class Unsupported(SeqrError):
+class Unsupported(DomainError):
     """Operation not supported."""
 
 
-class Busy(SeqrError):
+class Busy(DomainError):
     """The server is busy; try again."""

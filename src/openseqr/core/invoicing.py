@@ -156,9 +156,9 @@ def _total(draft: AmountDraft | None, reseller: Reseller, policy: Policy) -> Mon
     if total.currency not in reseller.currencies:
         raise errors.InvalidCurrency(f"currency {total.currency} is not accepted")
     if not total.is_positive:
-        raise errors.RejectedAmount("the amount must be greater than zero")
+        raise errors.AmountRejected("the amount must be greater than zero")
     if policy.max_amount is not None and total.amount > policy.max_amount:
-        raise errors.RejectedAmount("the amount is above the limit")
+        raise errors.AmountRejected("the amount is above the limit")
     return total
 
 

@@ -270,7 +270,7 @@ def update(
     if inv.state is State.RESERVED:
         assert inv.reserved is not None
         if inv.reserved < updated.total:
-            raise errors.RejectedAmount("the new total is above the reserved amount")
+            raise errors.AmountRejected("the new total is above the reserved amount")
     merged_tokens = _merge_tokens(inv.tokens, tokens or ())
     new = _apply(
         replace(updated, state=inv.state, tokens=merged_tokens, version=inv.version),
@@ -291,7 +291,7 @@ def commit(inv: Invoice, amount: Money | None, ers_reference: str, now: datetime
     if final.currency != inv.currency:
         raise errors.InvalidCurrency("commit currency differs from the invoice")
     if not final.is_positive or inv.reserved < final:
-        raise errors.RejectedAmount(
+        raise errors.AmountRejected(
             "commit amount must be positive and at most the reserved amount"
         )
     transfer = split(
@@ -326,11 +326,11 @@ def refund(
     if not reseller.receiver_allows_refunds:
         raise errors.ReceiverRefusesRefunds()
     if not can_refund(inv.state) or inv.payer is None:
-        raise errors.UnknownErsReference("only acknowledged payments can be refunded")
+        raise errors.InvalidErsReference("only acknowledged payments can be refunded")
     if amount.currency != inv.currency:
         raise errors.InvalidCurrency("refund currency differs from the payment")
     if not amount.is_positive:
-        raise errors.RejectedAmount("refund amount must be positive")
+        raise errors.AmountRejected("refund amount must be positive")
     if inv.refunded + amount.amount > inv.total.amount:
         raise errors.RefundExceedsOriginal()
     transfer = move(

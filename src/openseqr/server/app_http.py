@@ -27,7 +27,7 @@ from .problems import BadRequest, PayloadTooLarge, Unprocessable, error_response
 
 MAX_BODY = 64 * 1024
 #: What each path parameter looks like; anything else is not found, never a lookup.
-PATH_PARAMS: dict[str, tuple[re.Pattern[str], type[e.SeqrError]]] = {
+PATH_PARAMS: dict[str, tuple[re.Pattern[str], type[e.DomainError]]] = {
     "reference": (re.compile(r"[0-9]{1,32}"), e.InvoiceNotFound),
     "token": (re.compile(r"[0-9A-Za-z_-]{1,64}"), e.UnknownSession),
 }
@@ -116,7 +116,7 @@ def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
                 result = await op.handler(request, await read_body(request, op.body))
             else:
                 result = await op.handler(request)
-        except e.SeqrError as exc:
+        except e.DomainError as exc:
             return error_response(exc)
         if op.raw:
             response: Response = result

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..core import errors as e
 from ..protocol.result_codes import ResultCode as R
 
-RESULT_CODES: dict[type[e.SeqrError], R] = {
+RESULT_CODES: dict[type[e.DomainError], R] = {
     e.AuthenticationFailed: R.AUTHENTICATION_FAILED,
     e.AccessDenied: R.ACCESS_DENIED,
     e.InvalidNewPassword: R.INVALID_NEW_PASSWORD,
@@ -16,7 +16,7 @@ RESULT_CODES: dict[type[e.SeqrError], R] = {
     e.PrincipalBlocked: R.INVALID_INITIATOR_PRINCIPAL_STATE,
     e.UnknownReseller: R.INITIATOR_PRINCIPAL_NOT_FOUND,
     e.InvalidInvoiceData: R.INVALID_INVOICE_DATA,
-    e.RejectedAmount: R.REJECTED_AMOUNT,
+    e.AmountRejected: R.REJECTED_AMOUNT,
     e.InvalidNotificationUrl: R.INVALID_NOTIFICATION_URL,
     e.InvalidSeqrId: R.INVALID_SEQR_ID,
     e.InvoiceNotFound: R.INVALID_INVOICE_REFERENCE,
@@ -27,7 +27,7 @@ RESULT_CODES: dict[type[e.SeqrError], R] = {
     e.AlreadyCanceled: R.INVOICE_ALREADY_CANCELED,
     e.NotReserved: R.INVOICE_STATE_NOT_RESERVED,
     e.InvoiceFinal: R.SYSTEM_ERROR,
-    e.UnknownErsReference: R.INVALID_ERS_REFERENCE,
+    e.InvalidErsReference: R.INVALID_ERS_REFERENCE,
     e.RefundNotAllowed: R.RESELLER_NOT_ALLOWED_TO_DO_REFUND,
     e.RefundExceedsOriginal: R.SUM_OF_REFUNDS_CAN_NOT_BE_MORE_THAN_ORIGINAL_TRANSACTION,
     e.ReceiverRefusesRefunds: R.RECEIVER_ACCOUNT_DOES_NOT_ALLOW_REFUNDS,
@@ -43,10 +43,10 @@ RESULT_CODES: dict[type[e.SeqrError], R] = {
 }
 
 # D-15: clients that opt in (header X-OpenSEQR-Compat: 2015) learn that a reservation expired.
-RESULT_CODES_2015: dict[type[e.SeqrError], R] = {e.ReservationExpired: R.PAYMENT_EXPIRED}
+RESULT_CODES_2015: dict[type[e.DomainError], R] = {e.ReservationExpired: R.PAYMENT_EXPIRED}
 
 
-def result_code(exc: e.SeqrError, compat_2015: bool = False) -> R:
+def result_code(exc: e.DomainError, compat_2015: bool = False) -> R:
     for cls in type(exc).__mro__:
         if compat_2015 and cls in RESULT_CODES_2015:
             return RESULT_CODES_2015[cls]

@@ -22,7 +22,7 @@ PROBLEM_TYPE = "urn:openseqr:problem:"
 MEDIA_TYPE = "application/problem+json"
 
 
-class BadRequest(e.SeqrError):
+class BadRequest(e.DomainError):
     """The request is not what this endpoint expects: not JSON, not an object (400)."""
 
 
@@ -34,11 +34,11 @@ class PayloadTooLarge(BadRequest):
     """The body is larger than this API ever needs (413)."""
 
 
-class NotSignedIn(e.SeqrError):
+class NotSignedIn(e.DomainError):
     """No valid app session token (missing, malformed, forged or expired)."""
 
 
-HTTP_STATUS: dict[type[e.SeqrError], int] = {
+HTTP_STATUS: dict[type[e.DomainError], int] = {
     BadRequest: 400,
     Unprocessable: 422,
     PayloadTooLarge: 413,
@@ -56,7 +56,7 @@ HTTP_STATUS: dict[type[e.SeqrError], int] = {
 }
 
 
-def http_status(exc: e.SeqrError) -> int:
+def http_status(exc: e.DomainError) -> int:
     for cls in type(exc).__mro__:
         if cls in HTTP_STATUS:
             return HTTP_STATUS[cls]
@@ -79,7 +79,7 @@ def problem(status: int, error: str, message: str) -> JSONResponse:
     return JSONResponse(body, status, headers=headers, media_type=MEDIA_TYPE)
 
 
-def error_response(exc: e.SeqrError) -> JSONResponse:
+def error_response(exc: e.DomainError) -> JSONResponse:
     return problem(http_status(exc), type(exc).__name__, exc.message)
 
 

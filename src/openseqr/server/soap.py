@@ -26,7 +26,7 @@ from ..protocol.wsdl import render_wsdl
 from ..service import merchant, reports, sessions
 from ..service.auth import Caller, authenticate
 from ..service.context import Context
-from . import mapping
+from . import soap_mapping
 from .errors import result_code
 
 log = logging.getLogger("openseqr.soap")
@@ -58,7 +58,10 @@ def _ok(op: str, **fields: Any) -> m.ErsResponse:
 
 def send_invoice(ctx: Context, req: m.SendInvoiceRequest) -> m.ErsResponse:
     sent = merchant.send_invoice(
-        ctx, _caller(ctx, req), mapping.invoice_draft(req.invoice), mapping.tokens_in(req.tokens)
+        ctx,
+        _caller(ctx, req),
+        soap_mapping.invoice_draft(req.invoice),
+        soap_mapping.tokens_in(req.tokens),
     )
     return _ok(req.OPERATION, invoice_qr_code=sent.qr_code, invoice_reference=sent.reference)
 
@@ -72,8 +75,8 @@ def get_payment_status(ctx: Context, req: m.GetPaymentStatusRequest) -> m.ErsRes
         req.OPERATION,
         ers_reference=inv.ers_reference if paid else None,
         status=inv.status.value,
-        receipt=mapping.receipt(inv, terminal.name, ctx.config.zone) if paid else None,
-        customer_tokens=mapping.tokens_out(inv.tokens),
+        receipt=soap_mapping.receipt(inv, terminal.name, ctx.config.zone) if paid else None,
+        customer_tokens=soap_mapping.tokens_out(inv.tokens),
         version=inv.version,
     )
 
@@ -83,8 +86,8 @@ def update_invoice(ctx: Context, req: m.UpdateInvoiceRequest) -> m.ErsResponse:
         ctx,
         _caller(ctx, req),
         req.invoice_reference,
-        mapping.invoice_draft(req.invoice),
-        mapping.tokens_in(req.tokens) if req.tokens else None,
+        soap_mapping.invoice_draft(req.invoice),
+        soap_mapping.tokens_in(req.tokens) if req.tokens else None,
     )
     return _ok(req.OPERATION)
 
@@ -96,7 +99,7 @@ def cancel_invoice(ctx: Context, req: m.CancelInvoiceRequest) -> m.ErsResponse:
 
 def commit_reservation(ctx: Context, req: m.CommitReservationRequest) -> m.ErsResponse:
     merchant.commit_reservation(
-        ctx, _caller(ctx, req), req.invoice_reference, mapping.amount_draft(req.amount)
+        ctx, _caller(ctx, req), req.invoice_reference, soap_mapping.amount_draft(req.amount)
     )
     return _ok(req.OPERATION)
 
@@ -116,7 +119,7 @@ def submit_payment_receipt(ctx: Context, req: m.SubmitPaymentReceiptRequest) -> 
 
 def refund_payment(ctx: Context, req: m.RefundPaymentRequest) -> m.ErsResponse:
     refund = merchant.refund_payment(
-        ctx, _caller(ctx, req), req.ers_reference, mapping.invoice_draft(req.invoice)
+        ctx, _caller(ctx, req), req.ers_reference, soap_mapping.invoice_draft(req.invoice)
     )
     return _ok(req.OPERATION, ers_reference=refund.ers_reference)  # D-22
 
@@ -194,7 +197,7 @@ def handle(ctx: Context, req: Any, compat_2015: bool = False) -> m.ErsResponse:
     op = req.operation if isinstance(req, m.UnsupportedRequest) else req.OPERATION
     try:
         return HANDLERS[type(req)](ctx, req)
-    except errors.SeqrError as exc:
+    except errors.DomainError as exc:
         return failure(op, result_code(exc, compat_2015))
     except Exception:
         log.exception("unexpected error in %s", op)

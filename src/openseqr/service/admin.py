@@ -150,11 +150,11 @@ def _mode(mode: str) -> ProviderMode:
         raise AdminError(f"mode must be one of {allowed}") from None
 
 
-def provider_mode(ctx: Context) -> ProviderMode:
+def global_provider_mode(ctx: Context) -> ProviderMode:
     return global_mode(ctx)
 
 
-def set_provider_mode(ctx: Context, mode: str) -> ProviderMode:
+def set_global_provider_mode(ctx: Context, mode: str) -> ProviderMode:
     chosen = _mode(mode)
     set_global_mode(ctx, chosen)
     return chosen

@@ -78,7 +78,7 @@ def send_invoice(
             return SentInvoice(inv.reference, urls.invoice_qr(inv.reference))
         except DuplicateKey:
             continue
-    raise errors.SeqrError("could not allocate an invoice reference")
+    raise errors.DomainError("could not allocate an invoice reference")
 
 
 def _supersede_live(ctx: Context, tx: Tx, terminal: Terminal) -> None:
@@ -184,7 +184,7 @@ def _payment_or_refund(tx: Tx, caller: Caller, ers_reference: str) -> Invoice | 
     if found is None:
         found = tx.get_refund(ers_reference)
     if found is None or found.reseller_id != caller.reseller.reseller_id:
-        raise errors.UnknownErsReference()
+        raise errors.InvalidErsReference()
     return found
 
 
@@ -219,7 +219,7 @@ def refund_payment(
     with ctx.store.transaction() as tx:
         inv = tx.invoice_by_ers_reference(ers_reference or "")
         if inv is None or inv.reseller_id != caller.reseller.reseller_id:
-            raise errors.UnknownErsReference()
+            raise errors.InvalidErsReference()
         inv = tx.lock_invoice(inv.reference) or inv
         refund_ref = ids.ers_reference(ctx.local(now))
         persist(

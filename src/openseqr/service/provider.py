@@ -14,8 +14,8 @@ def global_mode(ctx: Context) -> ProviderMode:
     return ProviderMode(raw) if raw else ProviderMode.OK
 
 
-def provider_mode(ctx: Context, customer: Customer) -> ProviderMode:
-    """The global switch wins over the customer's own."""
+def mode_for(ctx: Context, customer: Customer) -> ProviderMode:
+    """What the provider does for this customer: the global switch wins over the customer's own."""
     mode = global_mode(ctx)
     return mode if mode is not ProviderMode.OK else customer.provider_mode
 

@@ -49,7 +49,7 @@ def open_session(
             return session, service
         except DuplicateKey:
             continue
-    raise errors.SeqrError("could not allocate a session token")
+    raise errors.DomainError("could not allocate a session token")
 
 
 def set_session_state(

@@ -28,7 +28,7 @@ from ..core.records import (
 from ..core.states import LIVE, Event, State, allows
 from ..protocol import urls
 from .context import Context
-from .provider import provider_mode
+from .provider import mode_for
 from .sessions import open_session
 from .writes import Owned, persist, publish
 
@@ -173,10 +173,10 @@ def pay(
     except errors.PinLockedNow:
         _fail_on_lock(ctx, reference)
         raise
-    mode = provider_mode(ctx, customer)
+    mode = mode_for(ctx, customer)
     instant = not ctx.config.provider_latency
     outbox: list[Owned] = []
-    refused: errors.SeqrError | None = None
+    refused: errors.DomainError | None = None
     outcome: tuple[Invoice, machine.Decision] | None = None
     with ctx.store.transaction() as tx:
         inv = tx.lock_invoice(reference)
@@ -188,7 +188,7 @@ def pay(
             inv = persist(ctx, tx, inv, machine.view(inv, customer, now), terminal)
         try:
             start = machine.start_payment(inv, customer, shown_version, now, ctx.policy)
-        except errors.SeqrError as exc:
+        except errors.DomainError as exc:
             refused = exc  # commit the view anyway (e.g. T3 must reach the merchant)
         else:
             inv = persist(ctx, tx, inv, start, terminal)

@@ -6,7 +6,7 @@
 
 `open_store` applies pending migrations first. There is no reset: tests use fresh files or
 fresh databases. Module map: `migrate` (yoyo, per-dialect SQL in sql/migrations/), `queries`
-(named SQL in sql/*.sql), `mapping` (rows <-> records), `base` (the Tx methods, once),
+(named SQL in sql/*.sql), `rows` (rows <-> records), `base` (the Tx methods, once),
 `sqlite` / `postgres` (connections, transactions, and what differs by dialect).
 """
 

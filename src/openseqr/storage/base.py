@@ -34,8 +34,8 @@ from openseqr.core.records import (
     TransactionPeriod,
 )
 
-from .mapping import Mapper, from_minor, to_minor
 from .queries import Queries
+from .rows import Mapper, from_minor, to_minor
 
 
 class NotFound(LookupError):

@@ -23,8 +23,8 @@ from openseqr.core.ports import DuplicateKey
 from openseqr.core.records import Notification
 
 from .base import SqlTx
-from .mapping import POSTGRES
 from .queries import load
+from .rows import POSTGRES
 
 _QUERIES = load("postgres")
 

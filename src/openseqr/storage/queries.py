@@ -11,7 +11,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from .mapping import COLUMNS
+from .rows import COLUMNS
 
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
 _MACRO = re.compile(r"\{(\w+)(?:@(\w+))?(?::(\w+))?\}")

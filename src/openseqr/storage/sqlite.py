@@ -24,8 +24,8 @@ from openseqr.core.ports import DuplicateKey
 from openseqr.core.records import Notification
 
 from .base import SqlTx
-from .mapping import SQLITE
 from .queries import load
+from .rows import SQLITE
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 _QUERIES = load("sqlite")

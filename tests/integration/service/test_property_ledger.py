@@ -3,7 +3,7 @@
 A seeded random walk (hypothesis `st.randoms()`; a failure prints the seed to replay) drives
 the real use cases (`service.merchant`, `wallet`, `deadlines.expire_due`, `reports`) on a real
 store (a fresh SQLite file or PostgreSQL database per example) with a `ManualClock`. Expected
-domain errors (`SeqrError`) are part of the game; anything else fails. After every step the
+domain errors (`DomainError`) are part of the game; anything else fails. After every step the
 invariants below are checked against the database. PINs and passwords are hashed with a cheap
 Argon2 profile here (`cheap_kdf`): the walk is about money, not about the KDF's cost.
 
@@ -353,7 +353,7 @@ class Walk:
     def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             result = fn(*args)
-        except errors.SeqrError as exc:
+        except errors.DomainError as exc:
             self.stats[f"{self.op}:{type(exc).__name__}"] += 1
             self.log[-1] += f" -> {type(exc).__name__}"
             return None

@@ -88,7 +88,7 @@ def test_currency_the_reseller_does_not_accept() -> None:
 
 @pytest.mark.parametrize("value", ["0", "0.00", "-0.01", "-100"])
 def test_amount_must_be_greater_than_zero(value: str) -> None:
-    with pytest.raises(errors.RejectedAmount, match="greater than zero"):
+    with pytest.raises(errors.AmountRejected, match="greater than zero"):
         make(draft(total=sek(value)))
 
 
@@ -98,7 +98,7 @@ def test_smallest_positive_amount_is_accepted() -> None:
 
 def test_max_amount_boundary() -> None:
     assert make(draft(total=sek("1000000"))).total.amount == Decimal("1000000")
-    with pytest.raises(errors.RejectedAmount, match="above the limit"):
+    with pytest.raises(errors.AmountRejected, match="above the limit"):
         make(draft(total=sek("1000000.01")))
     unlimited = Policy(max_amount=None)
     assert make(draft(total=sek("99999999.99")), policy=unlimited).total.is_positive
@@ -283,7 +283,7 @@ def test_present_rows_wrapper_replaces_all_rows_and_empty_clears() -> None:  # D
 
 def test_update_validates_like_a_new_invoice() -> None:
     inv = make(draft())
-    with pytest.raises(errors.RejectedAmount):
+    with pytest.raises(errors.AmountRejected):
         update(inv, InvoiceDraft(total=sek("0")))
     with pytest.raises(errors.InvalidInvoiceData, match="title is longer"):
         update(inv, InvoiceDraft(title="z" * (MAX_TEXT + 1)))
@@ -328,7 +328,7 @@ def test_money_requires_a_value_and_names_what_is_missing() -> None:
 
 def test_positive_amount_applies_the_total_rules() -> None:
     assert positive_amount(sek("5.00"), RESELLER, POLICY) == Money.of("5.00", "SEK")
-    with pytest.raises(errors.RejectedAmount):
+    with pytest.raises(errors.AmountRejected):
         positive_amount(sek("-1"), RESELLER, POLICY)
     with pytest.raises(errors.InvalidCurrency):
         positive_amount(AmountDraft(Decimal(1), "USD"), RESELLER, POLICY)

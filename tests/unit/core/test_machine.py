@@ -145,7 +145,7 @@ def test_reservation_commit_returns_the_remainder():
         ("merchant:shop", Decimal("300.00")),
         ("customer:101", Decimal("200.00")),
     }
-    with pytest.raises(errors.RejectedAmount):
+    with pytest.raises(errors.AmountRejected):
         machine.commit(reserved.invoice, Money.of("501", "SEK"), "E3", T0)
 
 

@@ -27,15 +27,15 @@ MAX_URL_LENGTH = 2048
 _BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
-class InvalidService(errors.SeqrError):
+class InvalidService(errors.DomainError):
     """The service definition is not valid."""
 
 
-class ServiceExists(errors.SeqrError):
+class ServiceExists(errors.DomainError):
     """A service with this id already exists."""
 
 
-class UnknownService(errors.SeqrError):
+class UnknownService(errors.DomainError):
     """No service with this id."""
 
 
