@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     ack_window_seconds: float = 20.0  # D-10; 0 or less: never reverse
     online_invoice_lifetime_hours: float = 24.0  # D-45
     session_lifetime_minutes: float = 30.0  # D-06
+    pin_cooldown_minutes: float = 15.0  # a locked wallet, or a refused source, waits this
     report_not_ready_grace_seconds: float = 60.0  # D-34c
     provider_latency_seconds: float = 0.0  # simulated account provider
     paying_timeout_seconds: float = 60.0  # a payment stuck in `paying` becomes payable again

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
@@ -168,8 +169,10 @@ def test_customers(server: RunningServer) -> None:
     assert pay(server, send(server), bob)["status"] == "PAID"
 
     carol = "46700000003"
-    for _ in range(3):
-        server.app("POST", "/wallet", json={"msisdn": carol, "pin": "0000"})
+    for n in (2, 3, 4):  # from three addresses: one address alone is refused first
+        transport = httpx.HTTPTransport(local_address=f"127.0.0.{n}")
+        with httpx.Client(transport=transport, base_url=server.url) as other:
+            other.post("/api/app/v1/wallet", json={"msisdn": carol, "pin": "0000"})
     locked = server.app("POST", "/wallet", json={"msisdn": carol, "pin": "3333"})
     assert locked.status_code == 423
     assert {c["msisdn"]: c for c in as_json(server, "customer", "list")}[carol]["locked"]

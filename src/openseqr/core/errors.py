@@ -169,6 +169,10 @@ class PinLocked(DomainError):
     """Too many wrong PINs; the wallet is locked."""
 
 
+class SourceLocked(PinLocked):
+    """Too many wrong PINs from this address; try again later."""
+
+
 class PinLockedNow(PinLocked):
     """That was the third wrong PIN; the wallet is now locked and this payment failed."""
 

@@ -191,6 +191,7 @@ class Customer:
     provider_mode: ProviderMode = ProviderMode.OK
     tokens: tuple[Token, ...] = ()  # stored loyalty cards (D-64)
     created_at: datetime | None = None
+    pin_locked_at: datetime | None = None  # when the wallet locked; it unlocks after a cool-down
 
     @property
     def locked(self) -> bool:

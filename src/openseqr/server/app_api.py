@@ -20,7 +20,7 @@ from ..protocol import urls
 from ..service import sessions, wallet
 from . import app_models as m
 from .app_auth import acting_customer, carries_token, signed_in
-from .app_http import Operation, QueryParam, ctx_of
+from .app_http import Operation, QueryParam, client_source, ctx_of
 from .problems import BadRequest
 
 BASE = "/api/app/v1"
@@ -141,6 +141,7 @@ async def pay(request: Request, body: m.PayIn) -> dict[str, Any]:
         body.msisdn,
         body.pin,
         body.version,
+        source=client_source(request),
     )
     return _view_json(view)
 
@@ -148,7 +149,12 @@ async def pay(request: Request, body: m.PayIn) -> dict[str, Any]:
 async def cancel(request: Request, body: m.CredentialsIn) -> dict[str, Any]:
     """The customer pressed Cancel in the payment screen (D-28); the PIN proves who they are."""
     view = await run_in_threadpool(
-        wallet.cancel, ctx_of(request), request.path_params["reference"], body.msisdn, body.pin
+        wallet.cancel,
+        ctx_of(request),
+        request.path_params["reference"],
+        body.msisdn,
+        body.pin,
+        client_source(request),
     )
     return _view_json(view)
 
@@ -156,7 +162,9 @@ async def cancel(request: Request, body: m.CredentialsIn) -> dict[str, Any]:
 async def my_wallet(request: Request, body: m.CredentialsIn) -> dict[str, Any]:
     """Balances, history and messages of a customer (msisdn + PIN)."""
     ctx = ctx_of(request)
-    customer = await run_in_threadpool(wallet.verify_pin, ctx, body.msisdn, body.pin)
+    customer = await run_in_threadpool(
+        wallet.verify_pin, ctx, body.msisdn, body.pin, client_source(request)
+    )
     return wallet_json(await run_in_threadpool(wallet.wallet, ctx, customer))
 
 

@@ -68,6 +68,11 @@ class Operation:
         return Route(self.path, _endpoint(self), methods=[self.method])
 
 
+def client_source(request: Request) -> str | None:
+    """The client's address: wrong PINs are counted per source (A-22)."""
+    return request.client.host if request.client else None
+
+
 def ctx_of(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx

@@ -27,7 +27,7 @@ from ..service import wallet
 from . import app_models as m
 from .app_api import BASE, invoice_json, wallet_json
 from .app_auth import signed_in, signer_of
-from .app_http import Operation, ctx_of
+from .app_http import Operation, client_source, ctx_of
 
 #: Receipt documents larger than this are listed without their content.
 MAX_INLINE_DOCUMENT = 512 * 1024
@@ -61,7 +61,9 @@ def _document_json(index: int, doc: Any) -> dict[str, Any]:
 async def login(request: Request, body: m.CredentialsIn) -> dict[str, Any]:
     """Sign in with msisdn + PIN; a wrong PIN counts towards the lock (D-46b)."""
     ctx = ctx_of(request)
-    customer = await run_in_threadpool(wallet.verify_pin, ctx, body.msisdn, body.pin)
+    customer = await run_in_threadpool(
+        wallet.verify_pin, ctx, body.msisdn, body.pin, client_source(request)
+    )
     token, expires = signer_of(request).issue(customer, ctx.now())
     return {
         "token": token,

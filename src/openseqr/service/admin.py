@@ -182,7 +182,7 @@ def set_customer_mode(ctx: Context, msisdn: str, mode: str) -> Customer:
 
 def unlock_customer(ctx: Context, msisdn: str) -> Customer:
     """Reset the wrong-PIN counter (D-46b)."""
-    return _update_customer(ctx, msisdn, pin_failures=0)
+    return _update_customer(ctx, msisdn, pin_failures=0, pin_locked_at=None)
 
 
 # -- notification outbox --------------------------------------------------------------------

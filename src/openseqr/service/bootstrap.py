@@ -25,6 +25,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
     config = Config(
         zone=ZoneInfo(settings.timezone),
         session_lifetime=timedelta(minutes=settings.session_lifetime_minutes),
+        pin_cooldown=timedelta(minutes=settings.pin_cooldown_minutes),
         report_not_ready_grace=timedelta(seconds=settings.report_not_ready_grace_seconds),
         provider_latency=settings.provider_latency_seconds,
         destinations=DestinationPolicy(**settings.notification_destinations()),

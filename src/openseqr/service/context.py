@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from ..core.machine import Policy
 from ..core.ports import Clock, Relay, Store
 from ..protocol.urls import DestinationPolicy
+from .pin_guard import SourceLockout
 from .security import BoundedCache, Throttle, VerifiedCredentials
 
 
@@ -24,6 +25,8 @@ class Config:
             allow_loopback=True, allow_private=True, allow_link_local=False
         )
     )
+    pin_cooldown: timedelta = timedelta(minutes=15)  # locked wallet / refused source
+    source_pin_tries: int = 2  # wrong PINs one address may send before it is refused
     notify_timeout: float = 5.0  # D-03; also sets the relay's lease (core.delivery.lease_until)
     sandbox: bool = True
 
@@ -40,6 +43,7 @@ class Context:
         self.pins = VerifiedCredentials()  # a verified PIN skips the KDF; tries still count
         self.principals = BoundedCache()  # terminal id -> (principals_version, terminal, reseller)
         self.throttle = Throttle()
+        self.pin_sources = SourceLockout()  # wrong PINs per client address
         self.relay: Relay | None = None  # plugged in by the composition root (runtime)
 
     def now(self) -> datetime:

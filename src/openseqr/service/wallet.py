@@ -9,12 +9,13 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..core import errors, ids, machine
 from ..core.ledger import customer_account
 from ..core.ports import Tx
 from ..core.records import (
+    MAX_PIN_FAILURES,
     ClientSession,
     Customer,
     CustomerMessage,
@@ -72,36 +73,70 @@ def normalise_msisdn(msisdn: str) -> str:
     return digits
 
 
-def verify_pin(ctx: Context, msisdn: str, pin: str) -> Customer:
-    """D-46b: three wrong PINs lock the wallet. The PIN itself is never stored or logged."""
+def verify_pin(ctx: Context, msisdn: str, pin: str, source: str | None = None) -> Customer:
+    """D-46b, A-22: the client address `source` is refused after a few wrong PINs, before any
+    wallet counts them; three wrong PINs lock the wallet until the cool-down has passed.
+    The PIN itself is never stored or logged."""
+    now, config = ctx.now(), ctx.config
+    if ctx.pin_sources.refused(source, now, config.source_pin_tries, config.pin_cooldown):
+        raise errors.SourceLocked()
     customer = customer_by_msisdn(ctx, msisdn)
-    if customer.locked:
+    if _still_locked(customer, now, config.pin_cooldown):
         raise errors.PinLocked()
-    # Slow KDF, outside any transaction; a PIN this process verified before skips it. The lock
-    # below, not the hash cost, is what protects a 4-digit PIN.
+    # Slow KDF, outside any transaction; a PIN this process verified before skips it. The
+    # locks, not the hash cost, are what protect a 4-digit PIN.
     correct = ctx.pins.verify(customer.subscriber_key, customer.pin_hash, pin)
     if correct and not customer.pin_failures:
         # The usual case needs no write: re-read, since wrong guesses may have locked it since.
         with ctx.store.transaction(write=False) as tx:
             fresh = tx.get_customer(customer.subscriber_key) or customer
-        if fresh.locked:
+        if _still_locked(fresh, now, config.pin_cooldown):
             raise errors.PinLocked()
         if not fresh.pin_failures:
             return fresh
     with ctx.store.transaction() as tx:
         # Decide on the locked row: concurrent guesses must not outrun the three-try limit.
         fresh = tx.lock_customer(customer.subscriber_key) or customer
-        if fresh.locked:
+        if _still_locked(fresh, now, config.pin_cooldown):
             raise errors.PinLocked()
         if correct:
             if fresh.pin_failures:
-                tx.update_customer(replace(fresh, pin_failures=0))
-            return replace(fresh, pin_failures=0)
-        fresh = replace(fresh, pin_failures=fresh.pin_failures + 1)
-        tx.update_customer(fresh)
+                fresh = replace(fresh, pin_failures=0, pin_locked_at=None)
+                tx.update_customer(fresh)
+            return fresh
+        if ctx.pin_sources.refused(source, now, config.source_pin_tries, config.pin_cooldown):
+            raise errors.SourceLocked()  # refused meanwhile: this guess counts for nobody
+        fresh = _count_wrong_pin(ctx, tx, fresh, source, now)
     if fresh.locked:
         raise errors.PinLockedNow()
-    raise errors.WrongPin(f"wrong PIN; {3 - fresh.pin_failures} tries left")
+    raise errors.WrongPin(f"wrong PIN; {MAX_PIN_FAILURES - fresh.pin_failures} tries left")
+
+
+def _still_locked(customer: Customer, now: datetime, cooldown: timedelta) -> bool:
+    """A lock from before cool-downs existed (no time recorded) waits for an operator."""
+    locked_at = customer.pin_locked_at
+    return customer.locked and (locked_at is None or now < locked_at + cooldown)
+
+
+def _count_wrong_pin(
+    ctx: Context, tx: Tx, customer: Customer, source: str | None, now: datetime
+) -> Customer:
+    """One more wrong PIN, on the customer's locked row; the customer is told in the app."""
+    failures = 1 if customer.locked else customer.pin_failures + 1  # a lock that cooled down
+    customer = replace(customer, pin_failures=failures, pin_locked_at=None)
+    until = ctx.local(now + ctx.config.pin_cooldown).strftime("%H:%M")
+    text = None
+    if customer.locked:
+        customer = replace(customer, pin_locked_at=now)
+        text = f"Your wallet was locked after {MAX_PIN_FAILURES} wrong PINs; it unlocks at {until}."
+    if ctx.pin_sources.failed(source, now) == ctx.config.source_pin_tries:
+        text = text or (
+            f"Wrong PINs were entered for your wallet from one address; it is refused until {until}."
+        )
+    if text is not None:
+        tx.insert_message(CustomerMessage(customer.subscriber_key, text, now))
+    tx.update_customer(customer)
+    return customer
 
 
 def scan(
@@ -159,7 +194,14 @@ def _terminal(tx: Tx, inv: Invoice) -> Terminal:
 
 
 def pay(
-    ctx: Context, reference: str, msisdn: str, pin: str, shown_version: int | None = None
+    ctx: Context,
+    reference: str,
+    msisdn: str,
+    pin: str,
+    shown_version: int | None = None,
+    *,
+    source: str | None = None,
+    opened_by: str | None = None,
 ) -> InvoiceView:
     """T6 then T7/T8/T9. Exactly one of many concurrent attempts wins the compare-and-set.
 
@@ -167,11 +209,16 @@ def pay(
     transaction: nothing can observe the `paying` state, so it need not be written on its own.
     With a slow provider (`provider_latency`) the `paying` step commits first, so cancel and
     update answer 51/48 meanwhile and a crash leaves a row the paying timeout recovers (A-01).
+
+    `source` is the client's address (A-22). `opened_by` is the subscriber key of an
+    authenticated app session that opened the invoice: only then does the PIN that locks the
+    wallet also FAIL the invoice (D-46b); a wrong PIN never changes anybody else's invoice.
     """
     try:
-        customer = verify_pin(ctx, msisdn, pin)
+        customer = verify_pin(ctx, msisdn, pin, source)
     except errors.PinLockedNow:
-        _fail_on_lock(ctx, reference)
+        if opened_by is not None:
+            _fail_on_lock(ctx, reference, opened_by)
         raise
     mode = mode_for(ctx, customer)
     instant = not ctx.config.provider_latency
@@ -235,16 +282,19 @@ def _outcome(
     return persist(ctx, tx, paying, decision, terminal, outbox), decision
 
 
-def _fail_on_lock(ctx: Context, reference: str) -> None:
+def _fail_on_lock(ctx: Context, reference: str, opened_by: str) -> None:
+    """The invoice the locked-out customer opened in their own session fails (D-46b)."""
     with ctx.store.transaction() as tx:
         inv = tx.lock_invoice(reference)
-        if inv is not None and allows(inv.state, Event.PIN_LOCKED):
+        if inv is not None and inv.payer == opened_by and allows(inv.state, Event.PIN_LOCKED):
             persist(ctx, tx, inv, machine.pin_locked(inv, ctx.now()), _terminal(tx, inv))
 
 
-def cancel(ctx: Context, reference: str, msisdn: str, pin: str) -> InvoiceView:
+def cancel(
+    ctx: Context, reference: str, msisdn: str, pin: str, source: str | None = None
+) -> InvoiceView:
     """T14: the customer pressed cancel in the app (D-28); the PIN proves who they are."""
-    return cancel_for(ctx, reference, verify_pin(ctx, msisdn, pin))
+    return cancel_for(ctx, reference, verify_pin(ctx, msisdn, pin, source))
 
 
 def cancel_for(ctx: Context, reference: str, customer: Customer) -> InvoiceView:

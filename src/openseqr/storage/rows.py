@@ -52,7 +52,8 @@ TERMINALS = ("terminal_id", "reseller_id", "kind", "name", "password_hash",
              "external_terminal_id", "seqr_id", "seqr_id_norm", "status", "ack_mode_default",
              "strict_rows", "notify_retries", "notify_secret", "created_at")  # fmt: skip
 CUSTOMERS = ("subscriber_key", "msisdn", "pin_hash", "name", "payer_terminal_id",
-             "pin_failures", "provider_mode", "tokens_json", "created_at")  # fmt: skip
+             "pin_failures", "provider_mode", "tokens_json", "created_at",
+             "pin_locked_at")  # fmt: skip
 INVOICES = ("reference", "terminal_id", "reseller_id", "state", "version", "payment_mode",
             "ack_mode", "issue_date", "currency", "total_minor", "created_at", "title",
             "client_invoice_id", "rows_json", "cashier_id", "footer", "back_url",
@@ -251,12 +252,13 @@ class Mapper:
             "name": c.name, "payer_terminal_id": c.payer_terminal_id,
             "pin_failures": c.pin_failures, "provider_mode": c.provider_mode.value,
             "tokens_json": tokens_json(c.tokens), "created_at": self.opt_in(c.created_at),
+            "pin_locked_at": self.opt_in(c.pin_locked_at),
         }  # fmt: skip
 
     def customer(self, row: Row) -> Customer:
         return Customer(
             row[0], row[1], row[2], row[3], row[4], row[5], ProviderMode(row[6]),
-            json_tokens(row[7]), self.opt_out(row[8]),
+            json_tokens(row[7]), self.opt_out(row[8]), self.opt_out(row[9]),
         )  # fmt: skip
 
     # invoices

@@ -99,12 +99,14 @@ def test_empty_account_fails_and_declined_fails(ctx):
 def test_wrong_pin_three_times_locks_and_fails_the_payment(ctx):
     caller = terminal(ctx)
     sent = merchant.send_invoice(ctx, caller, draft())
+    # D-46b: the invoice Bob opened in his own session fails with the PIN that locks his wallet.
+    wallet.view_invoice(ctx, sent.reference, wallet.customer_by_msisdn(ctx, "46700000002"))
     for _ in range(2):
         with pytest.raises(errors.WrongPin):
-            wallet.pay(ctx, sent.reference, "46700000002", "0000")
+            wallet.pay(ctx, sent.reference, "46700000002", "0000", opened_by="102")
     assert merchant.get_payment_status(ctx, caller, sent.reference, 0).status is WireStatus.ISSUED
     with pytest.raises(errors.PinLocked):
-        wallet.pay(ctx, sent.reference, "46700000002", "0000")
+        wallet.pay(ctx, sent.reference, "46700000002", "0000", opened_by="102")
     assert merchant.get_payment_status(ctx, caller, sent.reference, 0).status is WireStatus.FAILED
     other = merchant.send_invoice(ctx, caller, draft())
     with pytest.raises(errors.PinLocked):
