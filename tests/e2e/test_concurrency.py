@@ -217,13 +217,16 @@ def test_fifty_pays_by_several_customers_and_wrong_pins(srv: RunningServer, stor
     payers = [ALICE, BOB, FRIDA]
     before = {k: balance(store, customer_account(k)) for k in ("101", "102", "105")}
     jobs: list[Callable[[httpx.Client], Any]] = []
+    # The guesser has its own address (A-22: wrong PINs are refused per address).
+    guesser = httpx.Client(timeout=60, transport=httpx.HTTPTransport(local_address="127.0.0.2"))
     for i in range(N):
         if i % 5 == 4:  # ten wrong PINs, all for Dave
-            jobs.append(lambda c: pay_request(c, srv, ref, (DAVE[0], "0000")))
+            jobs.append(lambda c: pay_request(guesser, srv, ref, (DAVE[0], "0000")))
         else:
             who = payers[i % 3]
             jobs.append(lambda c, who=who: pay_request(c, srv, ref, who))
-    results = storm(jobs)
+    with guesser:
+        results = storm(jobs)
     seen = Counter(outcome(r) for r in results)
     assert seen["PAID"] == 1, seen
     assert seen["409"] == 40 - 1, seen

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from ..core.machine import Policy
 from ..core.ports import Clock, Relay, Store
 from ..protocol.urls import DestinationPolicy
-from .pin_guard import SourceLockout
 from .security import BoundedCache, Throttle, VerifiedCredentials
 
 
@@ -43,7 +42,6 @@ class Context:
         self.pins = VerifiedCredentials()  # a verified PIN skips the KDF; tries still count
         self.principals = BoundedCache()  # terminal id -> (principals_version, terminal, reseller)
         self.throttle = Throttle()
-        self.pin_sources = SourceLockout()  # wrong PINs per client address
         self.relay: Relay | None = None  # plugged in by the composition root (runtime)
 
     def now(self) -> datetime:

@@ -1,40 +1,36 @@
 """Wrong PINs per client address (A-22): a source that guesses is refused before any wallet
 counts its guesses, so one attacker cannot lock somebody else's wallet.
 
-Kept in the process, with times from the injected clock: a restart forgives, which is no worse
-than the attacker moving to a new address.
+The count lives in the database (`pin_sources`), so every server process refuses alike; times
+come from the injected clock, so a test moves the clock instead of sleeping.
 """
 
 from __future__ import annotations
 
-import threading
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from ..core.ports import Tx
+from .context import Context
 
 
-class SourceLockout:
-    def __init__(self, max_sources: int = 100_000) -> None:
-        self._failures: dict[str, tuple[int, datetime]] = {}  # source -> (count, last failure)
-        self._max = max_sources
-        self._lock = threading.Lock()
+def refused(ctx: Context, source: str | None, now: datetime) -> bool:
+    """True while `source` has used up its tries and its last wrong PIN is recent."""
+    if source is None:
+        return False
+    with ctx.store.transaction(write=False) as tx:
+        return _refused(ctx, tx, source, now)
 
-    def refused(self, source: str | None, now: datetime, tries: int, cooldown: timedelta) -> bool:
-        """True while `source` has used up its `tries` and its last failure is recent."""
-        if source is None:
-            return False
-        with self._lock:
-            count, last = self._failures.get(source, (0, now))
-            if now - last >= cooldown:
-                self._failures.pop(source, None)
-                return False
-        return count >= tries
 
-    def failed(self, source: str | None, now: datetime) -> int:
-        """Count a wrong PIN from `source`; returns how many it has sent (0 without a source)."""
-        if source is None:
-            return 0
-        with self._lock:
-            count, _ = self._failures.get(source, (0, now))
-            if len(self._failures) >= self._max:  # bounded memory under a spray of addresses
-                self._failures.clear()
-            self._failures[source] = (count + 1, now)
-        return count + 1
+def count_wrong_pin(ctx: Context, tx: Tx, source: str | None, now: datetime) -> int | None:
+    """In the transaction that counts a wrong PIN: the address's new count, or None when the
+    address is refused (the guess then counts for nobody). 0 without a source."""
+    if source is None:
+        return 0
+    count = tx.count_source_failure(source, now, now - ctx.config.pin_cooldown)
+    return count if count <= ctx.config.source_pin_tries else None
+
+
+def _refused(ctx: Context, tx: Tx, source: str, now: datetime) -> bool:
+    failures, last = tx.source_failures(source)
+    recent = last is not None and now - last < ctx.config.pin_cooldown
+    return recent and failures >= ctx.config.source_pin_tries

@@ -28,6 +28,7 @@ from ..core.records import (
 )
 from ..core.states import LIVE, Event, State, allows
 from ..protocol import urls
+from . import pin_guard
 from .context import Context
 from .provider import mode_for
 from .sessions import open_session
@@ -78,7 +79,7 @@ def verify_pin(ctx: Context, msisdn: str, pin: str, source: str | None = None) -
     wallet counts them; three wrong PINs lock the wallet until the cool-down has passed.
     The PIN itself is never stored or logged."""
     now, config = ctx.now(), ctx.config
-    if ctx.pin_sources.refused(source, now, config.source_pin_tries, config.pin_cooldown):
+    if pin_guard.refused(ctx, source, now):
         raise errors.SourceLocked()
     customer = customer_by_msisdn(ctx, msisdn)
     if _still_locked(customer, now, config.pin_cooldown):
@@ -104,8 +105,6 @@ def verify_pin(ctx: Context, msisdn: str, pin: str, source: str | None = None) -
                 fresh = replace(fresh, pin_failures=0, pin_locked_at=None)
                 tx.update_customer(fresh)
             return fresh
-        if ctx.pin_sources.refused(source, now, config.source_pin_tries, config.pin_cooldown):
-            raise errors.SourceLocked()  # refused meanwhile: this guess counts for nobody
         fresh = _count_wrong_pin(ctx, tx, fresh, source, now)
     if fresh.locked:
         raise errors.PinLockedNow()
@@ -122,6 +121,9 @@ def _count_wrong_pin(
     ctx: Context, tx: Tx, customer: Customer, source: str | None, now: datetime
 ) -> Customer:
     """One more wrong PIN, on the customer's locked row; the customer is told in the app."""
+    from_source = pin_guard.count_wrong_pin(ctx, tx, source, now)
+    if from_source is None:
+        raise errors.SourceLocked()  # refused meanwhile: this guess counts for nobody
     failures = 1 if customer.locked else customer.pin_failures + 1  # a lock that cooled down
     customer = replace(customer, pin_failures=failures, pin_locked_at=None)
     until = ctx.local(now + ctx.config.pin_cooldown).strftime("%H:%M")
@@ -129,7 +131,7 @@ def _count_wrong_pin(
     if customer.locked:
         customer = replace(customer, pin_locked_at=now)
         text = f"Your wallet was locked after {MAX_PIN_FAILURES} wrong PINs; it unlocks at {until}."
-    if ctx.pin_sources.failed(source, now) == ctx.config.source_pin_tries:
+    if from_source == ctx.config.source_pin_tries:
         text = text or (
             f"Wrong PINs were entered for your wallet from one address; it is refused until {until}."
         )

@@ -38,6 +38,19 @@ SELECT {terminals} FROM terminals WHERE reseller_id = :reseller_id
 ORDER BY created_at IS NULL, created_at, terminal_id
 
 -- --------------------------------------------------------------------------- customers
+-- name: source_failures
+SELECT failures, last_failure FROM pin_sources WHERE source = :source
+
+-- name: count_source_failure
+-- A failure after a quiet cool-down starts the count again. The row stays locked until the
+-- transaction ends, so one address's guesses are counted one at a time in every process.
+INSERT INTO pin_sources (source, failures, last_failure) VALUES (:source, 1, :now)
+ON CONFLICT (source) DO UPDATE SET
+    failures = CASE WHEN pin_sources.last_failure <= :quiet_since THEN 1
+                    ELSE pin_sources.failures + 1 END,
+    last_failure = excluded.last_failure
+RETURNING failures
+
 -- name: get_customer
 SELECT {customers} FROM customers WHERE subscriber_key = :subscriber_key
 
