@@ -134,14 +134,19 @@ class Tx(Protocol):
         ...
 
     def balance(self, account: str, currency: str) -> Decimal: ...
-    def source_failures(self, source: str) -> tuple[int, datetime | None]:
-        """Wrong PINs counted for a client address, and when the last one came."""
+    def source_failures(self, source: str, subscriber_key: str) -> tuple[int, datetime | None]:
+        """Wrong PINs counted for a client address and wallet ('' for the address's total),
+        and when the last one came."""
         ...
 
-    def count_source_failure(self, source: str, now: datetime, quiet_since: datetime) -> int:
-        """One more wrong PIN from `source` (the count restarts at 1 if the last one was at or
-        before `quiet_since`); returns the count. Locks the address's row until commit."""
+    def count_source_failure(
+        self, source: str, subscriber_key: str, now: datetime, quiet_since: datetime
+    ) -> int:
+        """One more wrong PIN (the count restarts at 1 if the last one was at or before
+        `quiet_since`); returns the count. Locks the row until commit."""
         ...
+
+    def forget_source_failures(self, source: str, subscriber_key: str) -> None: ...
 
     def lock_balance(self, account: str, currency: str) -> Decimal:
         """The balance, its row locked until the transaction ends (a decision's input)."""

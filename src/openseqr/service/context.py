@@ -25,7 +25,8 @@ class Config:
         )
     )
     pin_cooldown: timedelta = timedelta(minutes=15)  # locked wallet / refused source
-    source_pin_tries: int = 2  # wrong PINs one address may send before it is refused
+    source_pin_tries: int = 2  # wrong PINs one address may send for one wallet
+    source_pin_total: int = 10  # wrong PINs one address may send for all wallets
     notify_timeout: float = 5.0  # D-03; also sets the relay's lease (core.delivery.lease_until)
     sandbox: bool = True
 

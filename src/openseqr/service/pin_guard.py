@@ -1,7 +1,8 @@
-"""Wrong PINs per client address (A-22): a source that guesses is refused before any wallet
-counts its guesses, so one attacker cannot lock somebody else's wallet.
+"""Wrong PINs per client address (A-22): an address is refused for a wallet before it could
+lock that wallet (two tries of the wallet's three), and for every wallet after a few more.
+A correct PIN from the address forgets its tries for that wallet (the real customer's typos).
 
-The count lives in the database (`pin_sources`), so every server process refuses alike; times
+The counts live in the database (`pin_sources`), so every server process refuses alike; times
 come from the injected clock, so a test moves the clock instead of sleeping.
 """
 
@@ -12,25 +13,39 @@ from datetime import datetime
 from ..core.ports import Tx
 from .context import Context
 
+ANY_WALLET = ""  # the row counting an address's wrong PINs for all wallets
 
-def refused(ctx: Context, source: str | None, now: datetime) -> bool:
-    """True while `source` has used up its tries and its last wrong PIN is recent."""
+
+def refused(ctx: Context, source: str | None, subscriber_key: str, now: datetime) -> bool:
+    """True while `source` has used up its tries, for this wallet or for all."""
     if source is None:
         return False
+    config = ctx.config
     with ctx.store.transaction(write=False) as tx:
-        return _refused(ctx, tx, source, now)
+        limits = ((ANY_WALLET, config.source_pin_total), (subscriber_key, config.source_pin_tries))
+        for key, tries in limits:
+            failures, last = tx.source_failures(source, key)
+            if failures >= tries and last is not None and now - last < config.pin_cooldown:
+                return True
+    return False
 
 
-def count_wrong_pin(ctx: Context, tx: Tx, source: str | None, now: datetime) -> int | None:
-    """In the transaction that counts a wrong PIN: the address's new count, or None when the
-    address is refused (the guess then counts for nobody). 0 without a source."""
+def count_wrong_pin(
+    ctx: Context, tx: Tx, source: str | None, subscriber_key: str, now: datetime
+) -> int | None:
+    """In the transaction that counts a wrong PIN: the address's new count for this wallet, or
+    None when the address is refused (the guess then counts for nobody). 0 without a source."""
     if source is None:
         return 0
-    count = tx.count_source_failure(source, now, now - ctx.config.pin_cooldown)
-    return count if count <= ctx.config.source_pin_tries else None
+    config, quiet_since = ctx.config, now - ctx.config.pin_cooldown
+    total = tx.count_source_failure(source, ANY_WALLET, now, quiet_since)  # locked first, always
+    count = tx.count_source_failure(source, subscriber_key, now, quiet_since)
+    if total > config.source_pin_total or count > config.source_pin_tries:
+        return None
+    return count
 
 
-def _refused(ctx: Context, tx: Tx, source: str, now: datetime) -> bool:
-    failures, last = tx.source_failures(source)
-    recent = last is not None and now - last < ctx.config.pin_cooldown
-    return recent and failures >= ctx.config.source_pin_tries
+def forget(tx: Tx, source: str | None, subscriber_key: str) -> None:
+    """A correct PIN: the address's earlier tries for this wallet were the customer's own."""
+    if source is not None:
+        tx.forget_source_failures(source, subscriber_key)

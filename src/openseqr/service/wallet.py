@@ -79,9 +79,9 @@ def verify_pin(ctx: Context, msisdn: str, pin: str, source: str | None = None) -
     wallet counts them; three wrong PINs lock the wallet until the cool-down has passed.
     The PIN itself is never stored or logged."""
     now, config = ctx.now(), ctx.config
-    if pin_guard.refused(ctx, source, now):
-        raise errors.SourceLocked()
     customer = customer_by_msisdn(ctx, msisdn)
+    if pin_guard.refused(ctx, source, customer.subscriber_key, now):
+        raise errors.SourceLocked()  # before the wallet: the guess reaches nobody's counter
     if _still_locked(customer, now, config.pin_cooldown):
         raise errors.PinLocked()
     # Slow KDF, outside any transaction; a PIN this process verified before skips it. The
@@ -104,6 +104,7 @@ def verify_pin(ctx: Context, msisdn: str, pin: str, source: str | None = None) -
             if fresh.pin_failures:
                 fresh = replace(fresh, pin_failures=0, pin_locked_at=None)
                 tx.update_customer(fresh)
+                pin_guard.forget(tx, source, fresh.subscriber_key)
             return fresh
         fresh = _count_wrong_pin(ctx, tx, fresh, source, now)
     if fresh.locked:
@@ -121,7 +122,7 @@ def _count_wrong_pin(
     ctx: Context, tx: Tx, customer: Customer, source: str | None, now: datetime
 ) -> Customer:
     """One more wrong PIN, on the customer's locked row; the customer is told in the app."""
-    from_source = pin_guard.count_wrong_pin(ctx, tx, source, now)
+    from_source = pin_guard.count_wrong_pin(ctx, tx, source, customer.subscriber_key, now)
     if from_source is None:
         raise errors.SourceLocked()  # refused meanwhile: this guess counts for nobody
     failures = 1 if customer.locked else customer.pin_failures + 1  # a lock that cooled down

@@ -249,14 +249,21 @@ class SqlTx:
     def balance(self, account: str, currency: str) -> Decimal:
         return self._balance(self._q.balance, account, currency)
 
-    def source_failures(self, source: str) -> tuple[int, datetime | None]:
-        row = self._c.execute(self._q.source_failures, {"source": source}).fetchone()
+    def source_failures(self, source: str, subscriber_key: str) -> tuple[int, datetime | None]:
+        params = {"source": source, "subscriber_key": subscriber_key}
+        row = self._c.execute(self._q.source_failures, params).fetchone()
         return (0, None) if row is None else (int(row[0]), self._m.dt_out(row[1]))
 
-    def count_source_failure(self, source: str, now: datetime, quiet_since: datetime) -> int:
-        params = {"source": source, "now": self._m.dt_in(now),
+    def count_source_failure(
+        self, source: str, subscriber_key: str, now: datetime, quiet_since: datetime
+    ) -> int:
+        params = {"source": source, "subscriber_key": subscriber_key, "now": self._m.dt_in(now),
                   "quiet_since": self._m.dt_in(quiet_since)}  # fmt: skip
         return int(self._c.execute(self._q.count_source_failure, params).fetchone()[0])
+
+    def forget_source_failures(self, source: str, subscriber_key: str) -> None:
+        params = {"source": source, "subscriber_key": subscriber_key}
+        self._c.execute(self._q.forget_source_failures, params)
 
     def lock_balance(self, account: str, currency: str) -> Decimal:
         return self._balance(self._q.lock_balance, account, currency)

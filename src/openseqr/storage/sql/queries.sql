@@ -39,13 +39,18 @@ ORDER BY created_at IS NULL, created_at, terminal_id
 
 -- --------------------------------------------------------------------------- customers
 -- name: source_failures
-SELECT failures, last_failure FROM pin_sources WHERE source = :source
+SELECT failures, last_failure FROM pin_sources
+WHERE source = :source AND subscriber_key = :subscriber_key
+
+-- name: forget_source_failures
+DELETE FROM pin_sources WHERE source = :source AND subscriber_key = :subscriber_key
 
 -- name: count_source_failure
 -- A failure after a quiet cool-down starts the count again. The row stays locked until the
 -- transaction ends, so one address's guesses are counted one at a time in every process.
-INSERT INTO pin_sources (source, failures, last_failure) VALUES (:source, 1, :now)
-ON CONFLICT (source) DO UPDATE SET
+INSERT INTO pin_sources (source, subscriber_key, failures, last_failure)
+VALUES (:source, :subscriber_key, 1, :now)
+ON CONFLICT (source, subscriber_key) DO UPDATE SET
     failures = CASE WHEN pin_sources.last_failure <= :quiet_since THEN 1
                     ELSE pin_sources.failures + 1 END,
     last_failure = excluded.last_failure
