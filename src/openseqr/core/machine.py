@@ -228,6 +228,21 @@ def acknowledge(inv: Invoice, now: datetime) -> Decision:
     return Decision(_apply(inv, Event.ACKNOWLEDGE, deadline_at=None, settled_at=now))
 
 
+def status_read(
+    inv: Invoice, version: int | None, now: datetime, policy: Policy, cash_register: bool
+) -> Decision | None:
+    """The owning terminal read the status (D-11, D-64): a PAID payment is acknowledged (or,
+    past its window, reversed) and tokens up to `version` count as seen. None: no write."""
+    decision = None
+    if inv.state is State.PAID_UNACKED:
+        decision = deadline_passed(inv, now, policy, cash_register) or acknowledge(inv, now)
+    current = decision.invoice if decision is not None else inv
+    if version is not None and version > current.acked_version and current.tokens:
+        seen = replace(current, acked_version=min(version, current.version))
+        decision = replace(decision, invoice=seen) if decision is not None else Decision(seen)
+    return decision
+
+
 def merchant_cancel(inv: Invoice, now: datetime) -> Decision:
     """T12/T18 with the result rules of spec 7.7."""
     state = inv.state

@@ -108,25 +108,16 @@ def get_payment_status(
 ) -> Invoice:
     """Read the status; returning PAID to the owning terminal acknowledges it (D-11)."""
     terminal = caller.require_terminal()
+    register = _is_register(terminal)
     with ctx.store.transaction(write=False) as tx:
         inv = _own_invoice(tx, terminal, reference)
-    needs_write = inv.state is State.PAID_UNACKED or (
-        version is not None and version > inv.acked_version and inv.tokens
-    )
-    if not needs_write:
-        return inv
     now = ctx.now()
+    if machine.status_read(inv, version, now, ctx.policy, register) is None:
+        return inv  # the usual poll: no write
     with ctx.store.transaction() as tx:
         inv = _own_invoice(tx, terminal, inv.reference, lock=True)
-        if inv.state is State.PAID_UNACKED:
-            due = machine.deadline_passed(inv, now, ctx.policy, _is_register(terminal))
-            decision = due if due is not None else machine.acknowledge(inv, now)
-            inv = persist(ctx, tx, inv, decision, terminal)
-        if version is not None and version > inv.acked_version and inv.tokens:
-            seen = replace(inv, acked_version=min(version, inv.version))
-            if tx.save_invoice(seen, inv.rev):
-                inv = replace(seen, rev=inv.rev + 1)
-    return inv
+        decision = machine.status_read(inv, version, now, ctx.policy, register)
+        return inv if decision is None else persist(ctx, tx, inv, decision, terminal)
 
 
 def _is_register(terminal: Terminal) -> bool:
