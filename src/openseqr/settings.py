@@ -32,7 +32,18 @@ class Settings(BaseSettings):
     allow_loopback_notifications: bool | None = None
     allow_private_notifications: bool | None = None
     allow_link_local_notifications: bool | None = None
-    max_inflight: int = 512  # SOAP requests in flight per process; beyond: 93 SYSTEM_BUSY
+    max_inflight: int = 512  # SOAP requests being worked on per process; beyond: 93 SYSTEM_BUSY
+    # The edge: a slow or stalled client costs a socket, never an in-flight slot.
+    header_timeout_seconds: float = 10.0  # whole request head, from its first byte
+    body_timeout_seconds: float = 20.0  # whole request body, from the end of the head
+    keep_alive_seconds: float = 5.0  # an idle kept-alive connection is closed after this
+    max_header_bytes: int = 64 * 1024
+    max_connections_per_source: int = 256  # open connections per address (IPv6: /64); 0 = any
+    # Failed logins: free failures before waiting, per address and per principal.
+    auth_source_free_failures: int = 50
+    auth_principal_free_failures: int = 5
+    auth_max_wait_seconds: float = 60.0
+    kdf_threads: int = 1  # concurrent Argon2 runs per process, off the event loop
 
     def resolved_database_url(self) -> str:
         if self.database_url:

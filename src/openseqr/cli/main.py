@@ -104,6 +104,9 @@ def serve(
         access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=5,
+        # uvicorn's protocol plus a request-head deadline and per-source connection cap
+        http="openseqr.server.limits:GuardedHttpToolsProtocol",
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
 
 

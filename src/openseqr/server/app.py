@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Route
@@ -17,6 +18,7 @@ from ..service.bootstrap import build
 from ..service.context import Context
 from ..settings import Settings
 from . import json_api, webapp
+from .limits import EdgeGuard, EdgeLimits
 from .soap import make_endpoint
 
 SOAP_PATHS = ("/soap/merchant/cashregister-2", "/extclientproxy/service/v2")  # D-42
@@ -55,6 +57,7 @@ def create_app(
 
     routes: list[BaseRoute] = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
     routes += [Route("/", index)] + json_api.routes() + webapp.routes(settings)
-    app = Starlette(routes=routes, lifespan=lifespan)
+    guard = Middleware(EdgeGuard, limits=EdgeLimits.from_settings(settings))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
     app.state.ctx = ctx
     return app

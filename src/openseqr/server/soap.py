@@ -24,7 +24,7 @@ from ..protocol.result_codes import ResultCode
 from ..protocol.types import Report
 from ..protocol.wsdl import render_wsdl
 from ..service import merchant, reports, sessions
-from ..service.auth import Caller, authenticate
+from ..service.auth import Caller, authenticate_async, source_of
 from ..service.context import Context
 from . import soap_mapping
 from .errors import result_code
@@ -40,34 +40,20 @@ RESPONSES: dict[str, type[m.ErsResponse]] = {
 }
 
 
-def _caller(ctx: Context, req: Any) -> Caller:
-    c = req.context
-    p = c.initiator if c else None
-    return authenticate(
-        ctx,
-        p.type if p else None,
-        p.id if p else None,
-        p.user_id if p else None,
-        c.password if c else None,
-    )
-
-
 def _ok(op: str, **fields: Any) -> m.ErsResponse:
     return RESPONSES[op].of(ResultCode.SUCCESS, **fields)
 
 
-def send_invoice(ctx: Context, req: m.SendInvoiceRequest) -> m.ErsResponse:
+def send_invoice(ctx: Context, caller: Caller, req: m.SendInvoiceRequest) -> m.ErsResponse:
     sent = merchant.send_invoice(
-        ctx,
-        _caller(ctx, req),
-        soap_mapping.invoice_draft(req.invoice),
-        soap_mapping.tokens_in(req.tokens),
+        ctx, caller, soap_mapping.invoice_draft(req.invoice), soap_mapping.tokens_in(req.tokens)
     )
     return _ok(req.OPERATION, invoice_qr_code=sent.qr_code, invoice_reference=sent.reference)
 
 
-def get_payment_status(ctx: Context, req: m.GetPaymentStatusRequest) -> m.ErsResponse:
-    caller = _caller(ctx, req)
+def get_payment_status(
+    ctx: Context, caller: Caller, req: m.GetPaymentStatusRequest
+) -> m.ErsResponse:
     inv = merchant.get_payment_status(ctx, caller, req.invoice_reference, req.invoice_version)
     paid = inv.status.value == "PAID"
     terminal = caller.require_terminal()
@@ -81,10 +67,10 @@ def get_payment_status(ctx: Context, req: m.GetPaymentStatusRequest) -> m.ErsRes
     )
 
 
-def update_invoice(ctx: Context, req: m.UpdateInvoiceRequest) -> m.ErsResponse:
+def update_invoice(ctx: Context, caller: Caller, req: m.UpdateInvoiceRequest) -> m.ErsResponse:
     merchant.update_invoice(
         ctx,
-        _caller(ctx, req),
+        caller,
         req.invoice_reference,
         soap_mapping.invoice_draft(req.invoice),
         soap_mapping.tokens_in(req.tokens) if req.tokens else None,
@@ -92,23 +78,27 @@ def update_invoice(ctx: Context, req: m.UpdateInvoiceRequest) -> m.ErsResponse:
     return _ok(req.OPERATION)
 
 
-def cancel_invoice(ctx: Context, req: m.CancelInvoiceRequest) -> m.ErsResponse:
-    merchant.cancel_invoice(ctx, _caller(ctx, req), req.invoice_reference)
+def cancel_invoice(ctx: Context, caller: Caller, req: m.CancelInvoiceRequest) -> m.ErsResponse:
+    merchant.cancel_invoice(ctx, caller, req.invoice_reference)
     return _ok(req.OPERATION)
 
 
-def commit_reservation(ctx: Context, req: m.CommitReservationRequest) -> m.ErsResponse:
+def commit_reservation(
+    ctx: Context, caller: Caller, req: m.CommitReservationRequest
+) -> m.ErsResponse:
     merchant.commit_reservation(
-        ctx, _caller(ctx, req), req.invoice_reference, soap_mapping.amount_draft(req.amount)
+        ctx, caller, req.invoice_reference, soap_mapping.amount_draft(req.amount)
     )
     return _ok(req.OPERATION)
 
 
-def submit_payment_receipt(ctx: Context, req: m.SubmitPaymentReceiptRequest) -> m.ErsResponse:
+def submit_payment_receipt(
+    ctx: Context, caller: Caller, req: m.SubmitPaymentReceiptRequest
+) -> m.ErsResponse:
     doc = req.receipt_document
     merchant.submit_payment_receipt(
         ctx,
-        _caller(ctx, req),
+        caller,
         req.ers_reference,
         doc.mime_type if doc else None,
         doc.receipt_data if doc else None,
@@ -117,56 +107,66 @@ def submit_payment_receipt(ctx: Context, req: m.SubmitPaymentReceiptRequest) -> 
     return _ok(req.OPERATION)
 
 
-def refund_payment(ctx: Context, req: m.RefundPaymentRequest) -> m.ErsResponse:
+def refund_payment(ctx: Context, caller: Caller, req: m.RefundPaymentRequest) -> m.ErsResponse:
     refund = merchant.refund_payment(
-        ctx, _caller(ctx, req), req.ers_reference, soap_mapping.invoice_draft(req.invoice)
+        ctx, caller, req.ers_reference, soap_mapping.invoice_draft(req.invoice)
     )
     return _ok(req.OPERATION, ers_reference=refund.ers_reference)  # D-22
 
 
-def register_terminal(ctx: Context, req: m.RegisterTerminalRequest) -> m.ErsResponse:
+def register_terminal(
+    ctx: Context, caller: Caller, req: m.RegisterTerminalRequest
+) -> m.ErsResponse:
     terminal = merchant.register_terminal(
-        ctx, _caller(ctx, req), req.external_terminal_id, req.password, req.name
+        ctx, caller, req.external_terminal_id, req.password, req.name
     )
     return _ok(req.OPERATION, terminal_id=terminal.terminal_id)
 
 
-def unregister_terminal(ctx: Context, req: m.UnregisterTerminalRequest) -> m.ErsResponse:
-    merchant.unregister_terminal(ctx, _caller(ctx, req))
+def unregister_terminal(
+    ctx: Context, caller: Caller, req: m.UnregisterTerminalRequest
+) -> m.ErsResponse:
+    merchant.unregister_terminal(ctx, caller)
     return _ok(req.OPERATION)
 
 
-def assign_seqr_id(ctx: Context, req: m.AssignSeqrIdRequest) -> m.ErsResponse:
-    merchant.assign_seqr_id(ctx, _caller(ctx, req), req.seqr_id)
+def assign_seqr_id(ctx: Context, caller: Caller, req: m.AssignSeqrIdRequest) -> m.ErsResponse:
+    merchant.assign_seqr_id(ctx, caller, req.seqr_id)
     return _ok(req.OPERATION)
 
 
-def mark_transaction_period(ctx: Context, req: m.MarkTransactionPeriodRequest) -> m.ErsResponse:
-    period = reports.mark_transaction_period(ctx, _caller(ctx, req), req.parameters)
+def mark_transaction_period(
+    ctx: Context, caller: Caller, req: m.MarkTransactionPeriodRequest
+) -> m.ErsResponse:
+    period = reports.mark_transaction_period(ctx, caller, req.parameters)
     return _ok(req.OPERATION, transaction_period_id=period.period_id)
 
 
-def execute_report(ctx: Context, req: m.ExecuteReportRequest) -> m.ErsResponse:
-    doc = reports.execute_report(ctx, _caller(ctx, req), req.report_id, req.parameters)
+def execute_report(ctx: Context, caller: Caller, req: m.ExecuteReportRequest) -> m.ErsResponse:
+    doc = reports.execute_report(ctx, caller, req.report_id, req.parameters)
     report = Report(doc.title, doc.mime_type, doc.content, doc.content_string)
     return _ok(req.OPERATION, report=report)
 
 
-def get_client_session_info(ctx: Context, req: m.GetClientSessionInfoRequest) -> m.ErsResponse:
-    pairs = sessions.client_session_info(ctx, _caller(ctx, req), req.key)
+def get_client_session_info(
+    ctx: Context, caller: Caller, req: m.GetClientSessionInfoRequest
+) -> m.ErsResponse:
+    pairs = sessions.client_session_info(ctx, caller, req.key)
     return _ok(req.OPERATION, parameters=tuple(pairs))
 
 
-def benchmarking_nop(ctx: Context, req: m.BenchmarkingNopRequest) -> m.ErsResponse:
+def benchmarking_nop(
+    ctx: Context, caller: Caller | None, req: m.BenchmarkingNopRequest
+) -> m.ErsResponse:
     return _ok(req.OPERATION)
 
 
-def unsupported(ctx: Context, req: m.UnsupportedRequest) -> m.ErsResponse:
-    _caller(ctx, req)  # D-43e: authenticate first
+def unsupported(ctx: Context, caller: Caller, req: m.UnsupportedRequest) -> m.ErsResponse:
+    # D-43e: only reached after authentication
     raise errors.Unsupported(f"{req.operation} is not supported by this service")
 
 
-Handler = Callable[[Context, Any], m.ErsResponse]
+Handler = Callable[[Context, Any, Any], m.ErsResponse]
 HANDLERS: dict[type, Handler] = {
     m.SendInvoiceRequest: send_invoice,
     m.GetPaymentStatusRequest: get_payment_status,
@@ -186,6 +186,7 @@ HANDLERS: dict[type, Handler] = {
 }
 # Operations that always pay for the KDF or build documents run off the event loop.
 THREADED = {m.RegisterTerminalRequest, m.ExecuteReportRequest}
+UNAUTHENTICATED = {m.BenchmarkingNopRequest}
 
 
 def failure(op: str, code: ResultCode) -> m.ErsResponse:
@@ -193,10 +194,33 @@ def failure(op: str, code: ResultCode) -> m.ErsResponse:
     return cls.of(code) if cls else m.UnsupportedResponse.of(code, operation=op)
 
 
-def handle(ctx: Context, req: Any, compat_2015: bool = False) -> m.ErsResponse:
-    op = req.operation if isinstance(req, m.UnsupportedRequest) else req.OPERATION
+def _operation(req: Any) -> str:
+    return req.operation if isinstance(req, m.UnsupportedRequest) else req.OPERATION
+
+
+async def _authenticate(ctx: Context, req: Any, source: str) -> Caller | None:
+    if type(req) in UNAUTHENTICATED:
+        return None
+    c = req.context
+    p = c.initiator if c else None
+    return await authenticate_async(
+        ctx,
+        p.type if p else None,
+        p.id if p else None,
+        p.user_id if p else None,
+        c.password if c else None,
+        source,
+    )
+
+
+async def handle(ctx: Context, req: Any, source: str, compat_2015: bool = False) -> m.ErsResponse:
+    """Authenticate (the KDF off the loop), then run the operation; errors become codes."""
+    op = _operation(req)
     try:
-        return HANDLERS[type(req)](ctx, req)
+        caller = await _authenticate(ctx, req, source)
+        if type(req) in THREADED:
+            return await run_in_threadpool(HANDLERS[type(req)], ctx, caller, req)
+        return HANDLERS[type(req)](ctx, caller, req)
     except errors.DomainError as exc:
         return failure(op, result_code(exc, compat_2015))
     except Exception:
@@ -236,38 +260,37 @@ def _decode(body: bytes) -> Any:
 
 
 def make_endpoint(ctx: Context, max_inflight: int = 512) -> Callable[[Request], Any]:
-    """The SOAP endpoint. Load shedding: at most `max_inflight` POSTs of this process are in
-    flight (from the first body byte to the response); one more is answered with its
-    operation's response carrying 93 SYSTEM_BUSY. The counter lives on the event loop's thread
-    (an int, no lock): the check is one comparison on the hot path. `max_inflight` <= 0
-    disables shedding."""
+    """The SOAP endpoint. Load shedding: at most `max_inflight` POSTs of this process are being
+    worked on (from the complete body to the response); one more is answered with its
+    operation's response carrying 93 SYSTEM_BUSY. A client still sending its body holds no
+    slot (A-28): the edge bounds how long it may take. The counter lives on the event loop's
+    thread (an int, no lock). `max_inflight` <= 0 disables shedding."""
     inflight = 0
 
     async def endpoint(request: Request) -> Response:
         nonlocal inflight
         if request.method == "GET":
-            query = {k.lower(): v for k, v in request.query_params.items()}
-            if "wsdl" in query:
-                variant = "2.6" if query.get("v") == "2.6" else "extended"
-                address = str(request.url.replace(query=""))
-                return Response(render_wsdl(address, variant), media_type=XML)
-            return fault("Client", "POST a SOAP 1.1 envelope, or GET ?wsdl")
+            return _get(request)
+        try:
+            body = await _read_body(request)
+        except MalformedRequest as exc:
+            return fault("Client", str(exc))
+        except ClientDisconnect:
+            return fault("Client", "the client went away before the request was complete")
         inflight += 1
         try:
-            return await _serve(request, max_inflight > 0 and inflight > max_inflight)
+            return await _serve(request, body, max_inflight > 0 and inflight > max_inflight)
         except Exception:  # a bug: logged with its traceback, never shown to the client
             log.exception("unexpected error serving a SOAP request")
             return fault("Server", "internal error")
         finally:
             inflight -= 1
 
-    async def _serve(request: Request, busy: bool) -> Response:
+    async def _serve(request: Request, body: bytes, busy: bool) -> Response:
         try:
-            req = _decode(await _read_body(request))
+            req = _decode(body)
         except (MalformedRequest, UnknownOperation) as exc:
             return fault("Client", str(exc))
-        except ClientDisconnect:
-            return fault("Client", "the client went away before the request was complete")
         except InvalidValue as exc:
             # invoice fields → 49; anything else that cannot be converted → 90 (spec 11.1)
             code = (
@@ -278,15 +301,20 @@ def make_endpoint(ctx: Context, max_inflight: int = 512) -> Callable[[Request], 
             resp = failure(exc.operation or "benchmarkingNop", code)
             return Response(codec.encode_response(resp), media_type=XML)
         if busy:
-            op = req.operation if isinstance(req, m.UnsupportedRequest) else req.OPERATION
-            return Response(
-                codec.encode_response(failure(op, ResultCode.SYSTEM_BUSY)), media_type=XML
-            )
+            resp = failure(_operation(req), ResultCode.SYSTEM_BUSY)
+            return Response(codec.encode_response(resp), media_type=XML)
         compat = request.headers.get("x-openseqr-compat") == "2015"
-        if type(req) in THREADED:
-            resp = await run_in_threadpool(handle, ctx, req, compat)
-        else:
-            resp = handle(ctx, req, compat)
+        source = source_of(request.client.host if request.client else None)
+        resp = await handle(ctx, req, source, compat)
         return Response(codec.encode_response(resp), media_type=XML)
 
     return endpoint
+
+
+def _get(request: Request) -> Response:
+    query = {k.lower(): v for k, v in request.query_params.items()}
+    if "wsdl" in query:
+        variant = "2.6" if query.get("v") == "2.6" else "extended"
+        address = str(request.url.replace(query=""))
+        return Response(render_wsdl(address, variant), media_type=XML)
+    return fault("Client", "POST a SOAP 1.1 envelope, or GET ?wsdl")

@@ -13,6 +13,7 @@ from ..storage import open_store
 from .clock import SystemClock
 from .context import Config, Context
 from .sandbox import seed
+from .security import AuthLimits
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Context:
@@ -30,8 +31,19 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
         provider_latency=settings.provider_latency_seconds,
         destinations=DestinationPolicy(**settings.notification_destinations()),
         sandbox=settings.sandbox,
+        auth=auth_limits(settings),
     )
     ctx = Context(store, clock or SystemClock(), policy, config)
     if settings.sandbox:
         seed(ctx)
     return ctx
+
+
+def auth_limits(settings: Settings) -> AuthLimits:
+    return AuthLimits(
+        source_free=settings.auth_source_free_failures,
+        principal_free=settings.auth_principal_free_failures,
+        pair_free=settings.auth_principal_free_failures,
+        max_wait=settings.auth_max_wait_seconds,
+        kdf_threads=settings.kdf_threads,
+    )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from ..core.machine import Policy
 from ..core.ports import Clock, Relay, Store
 from ..protocol.urls import DestinationPolicy
-from .security import BoundedCache, Throttle, VerifiedCredentials
+from .security import AuthLimits, AuthThrottle, BoundedCache, KdfPool, VerifiedCredentials
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Config:
     source_pin_total: int = 10  # wrong PINs one address may send for all wallets
     notify_timeout: float = 5.0  # D-03; also sets the relay's lease (core.delivery.lease_until)
     sandbox: bool = True
+    auth: AuthLimits = field(default_factory=AuthLimits)  # failed-login limits, KDF pool
 
 
 class Context:
@@ -42,7 +43,8 @@ class Context:
         self.credentials = VerifiedCredentials()
         self.pins = VerifiedCredentials()  # a verified PIN skips the KDF; tries still count
         self.principals = BoundedCache()  # terminal id -> (principals_version, terminal, reseller)
-        self.throttle = Throttle()
+        self.throttle = AuthThrottle(self.config.auth)
+        self.kdf = KdfPool(self.config.auth.kdf_threads, self.config.auth.kdf_queue)
         self.relay: Relay | None = None  # plugged in by the composition root (runtime)
 
     def now(self) -> datetime:

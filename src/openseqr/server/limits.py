@@ -1,0 +1,249 @@
+"""Timeouts and limits at the edge (A-28): a slow or stalled client costs a socket, never a slot.
+
+Two small layers around uvicorn, because uvicorn has no request-head timeout (its keep-alive
+timer is reset by every byte, so a client trickling a header holds its connection forever):
+
+* `GuardedHttpToolsProtocol` / `GuardedH11Protocol`: uvicorn's own HTTP protocols plus a
+  deadline for the whole request head (from its first byte, or from the connection's opening),
+  a cap on the head's size, and a cap on open connections per source address (IPv6: per /64).
+* `EdgeGuard`: ASGI middleware that reads a request body within a deadline before the
+  application sees the request, so a stalled body never reaches a handler, and answers 408.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # pragma: no cover - httptools ships with uvicorn[standard]
+    HttpToolsProtocol = H11Protocol  # type: ignore[misc,assignment]
+
+from ..service.auth import source_of
+from ..settings import Settings
+
+log = logging.getLogger("openseqr.edge")
+TIMEOUT_RESPONSE = b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+TOO_LARGE_RESPONSE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\n"
+    b"content-length: 0\r\n\r\n"
+)
+
+
+@dataclass(frozen=True)
+class EdgeLimits:
+    header_timeout: float = 10.0
+    body_timeout: float = 20.0
+    max_header_bytes: int = 64 * 1024
+    max_connections_per_source: int = 256  # 0 = no limit
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> EdgeLimits:
+        return cls(
+            s.header_timeout_seconds,
+            s.body_timeout_seconds,
+            s.max_header_bytes,
+            s.max_connections_per_source,
+        )
+
+
+class _OpenConnections:
+    """Open connections per source in this process (servers may run in several threads)."""
+
+    def __init__(self) -> None:
+        self._count: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def acquire(self, source: str, limit: int) -> bool:
+        with self._lock:
+            if limit > 0 and self._count[source] >= limit:
+                return False
+            self._count[source] += 1
+            return True
+
+    def release(self, source: str) -> None:
+        with self._lock:
+            self._count[source] -= 1
+            if self._count[source] <= 0:
+                del self._count[source]
+
+
+OPEN = _OpenConnections()
+_limits: EdgeLimits | None = None
+
+
+def _process_limits() -> EdgeLimits:
+    """`openseqr serve` workers read their limits from OPENSEQR_* once per process."""
+    global _limits
+    if _limits is None:
+        _limits = EdgeLimits.from_settings(Settings())
+    return _limits
+
+
+class _HeadDeadline:
+    """Mixed into a uvicorn HTTP protocol; relies on its `transport`, `client`, `cycle`,
+    `loop` and `data_received` (covered by tests/e2e/test_edge_limits.py)."""
+
+    edge_limits: EdgeLimits | None = None  # None: from the process's settings
+    _source: str | None = None
+    _timer: asyncio.TimerHandle | None = None
+    _head_bytes = 0
+
+    def _edge(self) -> EdgeLimits:
+        return self.edge_limits or _process_limits()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)  # type: ignore[misc]
+        source = source_of(self.client[0] if self.client else None)  # type: ignore[attr-defined]
+        if not OPEN.acquire(source, self._edge().max_connections_per_source):
+            log.info("refused a connection from %s: too many open connections", source)
+            transport.close()
+            return
+        self._source = source
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        cycle = self.cycle  # type: ignore[has-type]
+        if self._timer is None and (cycle is None or cycle.response_complete):
+            self._arm()  # the first byte of the next request on a kept-alive connection
+        super().data_received(data)  # type: ignore[misc]
+        if self._timer is None:
+            return
+        if self.cycle is not cycle and self.cycle is not None:  # type: ignore[has-type]
+            self._disarm()  # the head is complete: the body has its own deadline
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > self._edge().max_header_bytes:
+            self._refuse(TOO_LARGE_RESPONSE)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        if self._source is not None:
+            OPEN.release(self._source)
+            self._source = None
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _arm(self) -> None:
+        self._head_bytes = 0
+        loop: asyncio.AbstractEventLoop = self.loop  # type: ignore[attr-defined]
+        self._timer = loop.call_later(self._edge().header_timeout, self._refuse, TIMEOUT_RESPONSE)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _refuse(self, response: bytes) -> None:
+        self._disarm()
+        transport: asyncio.Transport = self.transport  # type: ignore[attr-defined]
+        if not transport.is_closing():
+            transport.write(response)
+            transport.close()
+
+
+class GuardedHttpToolsProtocol(_HeadDeadline, HttpToolsProtocol):
+    pass
+
+
+class GuardedH11Protocol(_HeadDeadline, H11Protocol):
+    pass
+
+
+def guarded_protocol(limits: EdgeLimits) -> type[asyncio.Protocol]:
+    """The protocol class for an in-process uvicorn.Config(http=...) with these limits."""
+    return type("GuardedProtocol", (GuardedHttpToolsProtocol,), {"edge_limits": limits})
+
+
+class _BodyTimeout(Exception):
+    pass
+
+
+class EdgeGuard:
+    """Reads a request's body within `body_timeout` before the app is called; a client that
+    does not finish in time gets 408 and its connection closed. Bodies longer than `prefetch`
+    bytes are handed on as a stream, still under the same deadline (the app enforces its own
+    size limit, e.g. the SOAP endpoint's Fault)."""
+
+    def __init__(self, app: Any, limits: EdgeLimits, prefetch: int = 1024 * 1024) -> None:
+        self.app, self.limits, self.prefetch = app, limits, prefetch
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.body_timeout
+        try:
+            head, done = await _prefetch(receive, deadline, self.prefetch)
+        except _BodyTimeout:
+            await _timeout_response(send)
+            return
+        if head is None:  # the client went away
+            return
+        await self.app(scope, _replay(head, done, receive, deadline), send)
+
+
+def _has_body(scope: dict[str, Any]) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
+
+
+async def _receive_by(receive: Any, deadline: float) -> dict[str, Any]:
+    try:
+        async with asyncio.timeout_at(deadline):
+            return await receive()
+    except TimeoutError:
+        raise _BodyTimeout from None
+
+
+async def _prefetch(receive: Any, deadline: float, limit: int) -> tuple[list | None, bool]:
+    """Up to `limit` bytes of body messages; (None, _) when the client disconnected."""
+    messages, size = [], 0
+    while size <= limit:
+        message = await _receive_by(receive, deadline)
+        if message["type"] == "http.disconnect":
+            return None, True
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return messages, True
+    return messages, False
+
+
+def _replay(head: list, done: bool, receive: Any, deadline: float) -> Any:
+    pending = list(head)
+    state = {"done": done}
+
+    async def replay() -> dict[str, Any]:
+        if pending:
+            return pending.pop(0)
+        if state["done"]:
+            return await receive()  # after the body: only http.disconnect, no deadline
+        try:
+            message = await _receive_by(receive, deadline)
+        except _BodyTimeout:
+            return {"type": "http.disconnect"}  # the app answers; the client is cut off
+        state["done"] = not message.get("more_body", False)
+        return message
+
+    return replay
+
+
+async def _timeout_response(send: Any) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 408,
+            "headers": [(b"connection", b"close"), (b"content-type", b"text/plain")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"request body timed out\n"})
