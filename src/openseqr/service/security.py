@@ -118,7 +118,7 @@ class Backoff:
         lim = self._limits
         with self._lock:
             failures = self._current(key, now)[0] + 1
-            wait = min(lim.max_wait, lim.base_wait * 2 ** max(0, failures - self._free))
+            wait = min(lim.max_wait, lim.base_wait * 2.0 ** min(30, max(0, failures - self._free)))
             self._state[key] = (failures, now + wait)
             if len(self._state) > self._max_keys:  # bounded memory under a spray of keys
                 self._state.clear()
@@ -148,8 +148,16 @@ class AuthThrottle:
         self._lock = threading.Lock()
 
     def refusal(self, source: str, principal: str, now: float | None = None) -> str | None:
-        """Why an attempt is refused before the KDF runs, or None if it may proceed."""
+        """Why an attempt is refused before the KDF runs, or None if it may proceed. A refused
+        attempt counts against its address, so an address that keeps knocking stays refused;
+        not against the principal, whose owner may be the one knocking."""
         now = time.monotonic() if now is None else now
+        reason = self._reason(source, principal, now)
+        if reason is not None:
+            self._sources.failed(source, now)
+        return reason
+
+    def _reason(self, source: str, principal: str, now: float) -> str | None:
         if self._pairs.blocked(f"{source}|{principal}", now):
             return "too many wrong passwords from this address; wait and try again"
         if self._is_known(source, principal, now):
