@@ -3,7 +3,7 @@
 Two small layers around uvicorn, because uvicorn has no request-head timeout (its keep-alive
 timer is reset by every byte, so a client trickling a header holds its connection forever):
 
-* `GuardedHttpToolsProtocol` / `GuardedH11Protocol`: uvicorn's own HTTP protocols plus a
+* `GuardedHttpToolsProtocol`: uvicorn's own HTTP protocol (httptools, else h11) plus a
   deadline for the whole request head (from its first byte, or from the connection's opening),
   a cap on the head's size, and a cap on open connections per source address (IPv6: per /64).
 * `EdgeGuard`: ASGI middleware that reads a request body within a deadline before the
@@ -103,7 +103,7 @@ class _HeadDeadline:
         super().connection_made(transport)  # type: ignore[misc]
         source = source_of(self.client[0] if self.client else None)  # type: ignore[attr-defined]
         if not OPEN.acquire(source, self._edge().max_connections_per_source):
-            log.info("refused a connection from %s: too many open connections", source)
+            log.debug("refused a connection from %s: too many open connections", source)
             transport.close()
             return
         self._source = source
@@ -150,15 +150,6 @@ class _HeadDeadline:
 
 class GuardedHttpToolsProtocol(_HeadDeadline, HttpToolsProtocol):
     pass
-
-
-class GuardedH11Protocol(_HeadDeadline, H11Protocol):
-    pass
-
-
-def guarded_protocol(limits: EdgeLimits) -> type[asyncio.Protocol]:
-    """The protocol class for an in-process uvicorn.Config(http=...) with these limits."""
-    return type("GuardedProtocol", (GuardedHttpToolsProtocol,), {"edge_limits": limits})
 
 
 class _BodyTimeout(Exception):
