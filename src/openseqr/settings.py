@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # The edge: a slow or stalled client costs a socket, never an in-flight slot.
     header_timeout_seconds: float = 10.0  # whole request head, from its first byte
     body_timeout_seconds: float = 20.0  # whole request body, from the end of the head
-    keep_alive_seconds: float = 5.0  # an idle kept-alive connection is closed after this
+    keep_alive_seconds: int = 5  # an idle kept-alive connection is closed after this
     max_header_bytes: int = 64 * 1024
     max_connections_per_source: int = 256  # open connections per address (IPv6: /64); 0 = any
     # Failed logins: free failures before waiting, per address and per principal.

@@ -17,7 +17,7 @@ import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -87,11 +87,16 @@ def _process_limits() -> EdgeLimits:
     return _limits
 
 
-class _HeadDeadline:
-    """Mixed into a uvicorn HTTP protocol; relies on its `transport`, `client`, `cycle`,
-    `loop` and `data_received` (covered by tests/e2e/test_edge_limits.py)."""
+class _HeadDeadline(asyncio.Protocol):
+    """Mixed into a uvicorn HTTP protocol (covered by tests/e2e/test_edge_limits.py)."""
 
-    edge_limits: EdgeLimits | None = None  # None: from the process's settings
+    # what the mixin uses of uvicorn's protocol
+    transport: asyncio.Transport
+    client: tuple[str, int] | None
+    cycle: Any  # the current request's RequestResponseCycle, or None
+    loop: asyncio.AbstractEventLoop
+
+    edge_limits: ClassVar[EdgeLimits | None] = None  # None: from the process's settings
     _source: str | None = None
     _timer: asyncio.TimerHandle | None = None
     _head_bytes = 0
@@ -99,9 +104,9 @@ class _HeadDeadline:
     def _edge(self) -> EdgeLimits:
         return self.edge_limits or _process_limits()
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)  # type: ignore[misc]
-        source = source_of(self.client[0] if self.client else None)  # type: ignore[attr-defined]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        source = source_of(self.client[0] if self.client else None)
         if not OPEN.acquire(source, self._edge().max_connections_per_source):
             log.debug("refused a connection from %s: too many open connections", source)
             transport.close()
@@ -110,13 +115,13 @@ class _HeadDeadline:
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        cycle = self.cycle  # type: ignore[has-type]
+        cycle = self.cycle
         if self._timer is None and (cycle is None or cycle.response_complete):
             self._arm()  # the first byte of the next request on a kept-alive connection
-        super().data_received(data)  # type: ignore[misc]
+        super().data_received(data)
         if self._timer is None:
             return
-        if self.cycle is not cycle and self.cycle is not None:  # type: ignore[has-type]
+        if self.cycle is not cycle and self.cycle is not None:
             self._disarm()  # the head is complete: the body has its own deadline
             return
         self._head_bytes += len(data)
@@ -128,12 +133,12 @@ class _HeadDeadline:
         if self._source is not None:
             OPEN.release(self._source)
             self._source = None
-        super().connection_lost(exc)  # type: ignore[misc]
+        super().connection_lost(exc)
 
     def _arm(self) -> None:
         self._head_bytes = 0
-        loop: asyncio.AbstractEventLoop = self.loop  # type: ignore[attr-defined]
-        self._timer = loop.call_later(self._edge().header_timeout, self._refuse, TIMEOUT_RESPONSE)
+        limit = self._edge().header_timeout
+        self._timer = self.loop.call_later(limit, self._refuse, TIMEOUT_RESPONSE)
 
     def _disarm(self) -> None:
         if self._timer is not None:
@@ -142,10 +147,9 @@ class _HeadDeadline:
 
     def _refuse(self, response: bytes) -> None:
         self._disarm()
-        transport: asyncio.Transport = self.transport  # type: ignore[attr-defined]
-        if not transport.is_closing():
-            transport.write(response)
-            transport.close()
+        if not self.transport.is_closing():
+            self.transport.write(response)
+            self.transport.close()
 
 
 class GuardedHttpToolsProtocol(_HeadDeadline, HttpToolsProtocol):
