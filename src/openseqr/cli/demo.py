@@ -244,7 +244,13 @@ async def serve_all(apps: list[DemoApp], host: str, on_started: Callable[[], Non
     servers = [
         Server(
             uvicorn.Config(
-                a.app, host=host, port=a.port, log_level="warning", access_log=False, lifespan="on"
+                a.app,
+                host=host,
+                port=a.port,
+                log_level="warning",
+                access_log=False,
+                lifespan="on",
+                http="openseqr.server.limits:GuardedHttpToolsProtocol",  # A-28, as `serve`
             )
         )
         for a in apps
