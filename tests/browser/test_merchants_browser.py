@@ -28,6 +28,7 @@ from tests.merchants.launch import (
     webshop_args,
 )
 from tests.merchants.test_webshop import ALICE, PHONE_UA
+from tests.support.app_login import scan_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -109,7 +110,7 @@ def customer_pays(
     """The customer's phone: the browser wallet at 360x640 (pasting the code it would scan),
     or the app API when this server has no browser wallet. Returns the invoice reference."""
     if not has_wallet(srv):
-        scanned = srv.app("POST", "/scan", json={"code": code, "msisdn": ALICE["msisdn"]})
+        scanned = scan_as(srv.client, ALICE, {"code": code})
         ref = str(scanned.json()["invoice"]["reference"])
         assert srv.app("POST", f"/invoices/{ref}/pay", json=ALICE).status_code == 200
         return ref

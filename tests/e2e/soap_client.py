@@ -28,6 +28,7 @@ from lxml import etree
 from zeep import xsd
 
 from tests.fixtures_server import SOAP_PATH, RunningServer
+from tests.support.app_login import login_headers
 
 TERMINAL_ID, TERMINAL_PASSWORD = "public_test_shop_terminal", "12345678"
 RESELLER_ID, RESELLER_USER, RESELLER_PASSWORD = "public_test_shop", "9900", "1234"
@@ -310,19 +311,29 @@ class Wallet:
         self.server = server
         self.customer = customer
         self.http = httpx.Client(base_url=server.url + "/api/app/v1", timeout=30)
+        self._signed_in: dict[str, dict[str, str]] = {}
 
     def of(self, customer: Customer) -> Wallet:
         w = Wallet.__new__(Wallet)
         w.server, w.customer, w.http = self.server, customer, self.http
+        w._signed_in = self._signed_in
         return w
 
+    def headers(self) -> dict[str, str]:
+        """The customer's login token, signed in on first use (A-15)."""
+        who = self.customer
+        if who.msisdn not in self._signed_in:
+            login = {"msisdn": who.msisdn, "pin": who.pin}
+            self._signed_in[who.msisdn] = login_headers(self.http, login, api="")
+        return self._signed_in[who.msisdn]
+
     def view(self, reference: str) -> dict[str, Any]:
-        r = self.http.get(f"/invoices/{reference}", params={"msisdn": self.customer.msisdn})
+        r = self.http.get(f"/invoices/{reference}", headers=self.headers())
         assert r.status_code == 200, r.text
         return r.json()
 
     def scan(self, code: str) -> httpx.Response:
-        return self.http.post("/scan", json={"code": code, "msisdn": self.customer.msisdn})
+        return self.http.post("/scan", json={"code": code}, headers=self.headers())
 
     def scan_ok(self, code: str) -> dict[str, Any]:
         r = self.scan(code)

@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from openseqr.cli.main import main as cli
 from tests.e2e.wire import call, invoice, new_terminal, ok, pay, send, status
 from tests.fixtures_server import RunningServer, start_server
+from tests.support.app_login import login_headers
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +92,8 @@ def test_terminal_block_unblock_and_set(server: RunningServer) -> None:
     # the default acknowledgment mode now applies: a paid invoice waits for the merchant
     ref = send(server, ctx=ctx)
     assert status(server, ref, ctx).text("status") == "ISSUED"
-    viewed = server.app("GET", f"/invoices/{ref}", params={"msisdn": "46700000001"}).json()
+    alice = login_headers(server.client, {"msisdn": "46700000001", "pin": "1111"})
+    viewed = server.app("GET", f"/invoices/{ref}", headers=alice).json()
     assert viewed["status"] == "PENDING_ISSUER_ACKNOWLEDGE"
 
     back = as_json(server, "terminal", "set", tid, "--no-strict-rows", "--notify-secret", "")

@@ -39,6 +39,7 @@ from tests.e2e.wire import (
     status,
 )
 from tests.fixtures_server import RunningServer, start_server
+from tests.support.app_login import scan_as
 
 PROVIDER_LATENCY = 2.0
 SPECIAL_ENV = {
@@ -100,9 +101,7 @@ def register_service(server: RunningServer) -> str:
 
 def open_session(server: RunningServer, confirm: bool = True) -> str:
     code = f"HTTP://SEQR.SE/000/{register_service(server)}?zone=5"
-    r = server.app(
-        "POST", "/scan", json={"code": code, "msisdn": ALICE["msisdn"], "confirm_identity": confirm}
-    )
+    r = scan_as(server.client, ALICE, {"code": code, "confirm_identity": confirm})
     assert r.status_code == 200, r.text
     session = r.json()["session"]
     assert session["state"] == ("ACTIVE" if confirm else "IN_PROGRESS")

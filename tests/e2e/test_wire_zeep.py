@@ -20,6 +20,7 @@ from lxml import etree
 from openseqr.core.records import Service
 from openseqr.storage import open_store
 from tests.fixtures_server import RunningServer
+from tests.support.app_login import scan_as
 
 TNS = "http://external.interfaces.ers.seamless.com/"
 BINDING = f"{{{TNS}}}ERSWSExternalClientServiceServiceSoapBinding"
@@ -213,9 +214,7 @@ def exercise(svc: Any, server: RunningServer, *, extended: bool) -> None:
     till_ref = ok(svc.sendInvoice(context=till, invoice=invoice("25.00"))).invoiceReference
     seqr_id = "zeepe2e" + secrets.token_hex(6)
     ok(svc.assignSeqrId(context=till, seqrId=seqr_id))
-    scanned = server.app(
-        "POST", "/scan", json={"code": f"HTTP://SEQR.SE/Q{seqr_id}", "msisdn": "46700000001"}
-    ).json()
+    scanned = scan_as(server.client, ALICE, {"code": f"HTTP://SEQR.SE/Q{seqr_id}"}).json()
     assert scanned["kind"] == "invoice" and scanned["invoice"]["reference"] == till_ref
     assert scanned["invoice"]["merchant"] == "Cash register 4"
     ok(svc.unregisterTerminal(context=till))
@@ -282,14 +281,8 @@ def register_service(server: RunningServer) -> str:
 
 def session_info(svc: Any, server: RunningServer) -> None:
     service_id = register_service(server)
-    opened = server.app(
-        "POST",
-        "/scan",
-        json={
-            "code": f"HTTP://SEQR.SE/000/{service_id}?zone=5&msisdn=spoofed",
-            "msisdn": "46700000001",
-        },
-    )
+    code = f"HTTP://SEQR.SE/000/{service_id}?zone=5&msisdn=spoofed"
+    opened = scan_as(server.client, ALICE, {"code": code})
     assert opened.status_code == 200, opened.text
     token = opened.json()["session"]["token"]
     info = ok(svc.getClientSessionInfo(context=TERMINAL, key=token))

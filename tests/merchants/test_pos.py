@@ -21,6 +21,7 @@ from openseqr.sdk import InvoiceStatus, SeqrClient
 from tests.fixtures_server import RunningServer
 from tests.merchants.launch import RunningMerchant, server_receipts, wait_until
 from tests.merchants.test_webshop import ALICE
+from tests.support.app_login import scan_as
 
 RESELLER = ("public_test_shop", "9900", "1234")
 
@@ -85,9 +86,7 @@ def status(pos: RunningMerchant, http: httpx.Client, payment: str) -> dict[str, 
 
 def scan_and_pay(srv: RunningServer, seqr_id: str) -> str:
     """P-6: the customer scans the sticker, sees the till's live invoice and pays."""
-    scanned = srv.app(
-        "POST", "/scan", json={"code": f"HTTP://SEQR.SE/Q{seqr_id}", "msisdn": ALICE["msisdn"]}
-    )
+    scanned = scan_as(srv.client, ALICE, {"code": f"HTTP://SEQR.SE/Q{seqr_id}"})
     assert scanned.status_code == 200, scanned.text
     body = scanned.json()
     assert body["kind"] == "invoice", body
@@ -157,9 +156,8 @@ def test_new_invoice_supersedes_and_cancel(
         old = status(pos, http, first["payment"])
         assert old["status"] == "canceled" and old["note"] == f"superseded by {second['payment']}"
         # the sticker now leads to the second invoice
-        scanned = sqlite_server.app(
-            "POST", "/scan", json={"code": "HTTP://SEQR.SE/Qkronan0002", "msisdn": ALICE["msisdn"]}
-        ).json()
+        sticker = {"code": "HTTP://SEQR.SE/Qkronan0002"}
+        scanned = scan_as(sqlite_server.client, ALICE, sticker).json()
         assert scanned["invoice"]["reference"] == second["invoiceReference"]
         # P-8: "Cancel" → cancel_or_acknowledge → CANCELED on both sides
         r = http.post(f"{pos.url}/payments/{second['payment']}/cancel")

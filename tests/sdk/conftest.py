@@ -18,6 +18,7 @@ import pytest
 
 from openseqr.sdk import ResellerClient, SeqrClient
 from tests.e2e.conftest import database_url, server, server_factory  # noqa: F401  (fixtures)
+from tests.support.app_login import login_headers
 
 TERMINAL = ("public_test_shop_terminal", "12345678")
 RESELLER = ("public_test_shop", "9900", "1234")
@@ -27,13 +28,20 @@ DAVE = {"msisdn": "46700000004", "pin": "4444"}  # the bank declines
 
 
 class Wallet:
-    """The customer's phone, talking to the app API (``/api/app/v1``)."""
+    """The customer's phone, talking to the app API (``/api/app/v1``): it signs each customer in
+    once (A-15) and sends that token when it scans or views; paying is msisdn + PIN."""
 
     def __init__(self, http: httpx.Client) -> None:
         self.http = http
+        self._signed_in: dict[str, dict[str, str]] = {}
+
+    def headers(self, who: dict[str, str]) -> dict[str, str]:
+        if who["msisdn"] not in self._signed_in:
+            self._signed_in[who["msisdn"]] = login_headers(self.http, who)
+        return self._signed_in[who["msisdn"]]
 
     def view(self, reference: str, who: dict[str, str] = ALICE) -> dict[str, Any]:
-        r = self.http.get(f"/api/app/v1/invoices/{reference}", params={"msisdn": who["msisdn"]})
+        r = self.http.get(f"/api/app/v1/invoices/{reference}", headers=self.headers(who))
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -43,7 +51,7 @@ class Wallet:
         return r.json()
 
     def scan(self, code: str, who: dict[str, str] = ALICE) -> dict[str, Any]:
-        r = self.http.post("/api/app/v1/scan", json={"code": code, "msisdn": who["msisdn"]})
+        r = self.http.post("/api/app/v1/scan", json={"code": code}, headers=self.headers(who))
         assert r.status_code == 200, r.text
         return r.json()
 

@@ -26,6 +26,7 @@ from openseqr.sdk import (
     TokenStatus,
 )
 from tests.sdk.conftest import DAVE, FRIDA, RESELLER, TERMINAL, Wallet
+from tests.support.app_login import bearer_of
 
 URL = "http://openseqr.test"
 
@@ -467,9 +468,13 @@ def test_async_client_every_kind_of_call(app: Any, transport: httpx.ASGITranspor
             period = await c.mark_transaction_period()
             report = await c.execute_report("Reconciliation/STD_RECON_003.xml", period)
             assert report.text
+            alice = bearer_of(
+                await wallet.post(
+                    "/api/app/v1/login", json={"msisdn": "46700000001", "pin": "1111"}
+                )
+            )
             opened = await wallet.post(
-                "/api/app/v1/scan",
-                json={"code": sdk.service_qr("PARKING"), "msisdn": "46700000001"},
+                "/api/app/v1/scan", json={"code": sdk.service_qr("PARKING")}, headers=alice
             )
             token, _ = sdk.parse_service_fragment(opened.json()["order_url"].split("#")[1])
             assert (await c.get_client_session_info(token))["msisdn"] == "46700000001"

@@ -4,6 +4,8 @@
 * ``servers``        -- ``BACKENDS``, ``served`` and ``backend_server``: a real ``openseqr serve``
                         per storage backend, as a module-scoped fixture.
 * ``cli``            -- ``register_service``: ``openseqr service add`` against a server's database.
+* ``app_login``      -- ``login_headers`` / ``bearer_of``: sign a customer in to the app API and
+                        get the ``Authorization`` header (A-15: an msisdn alone names nobody).
 
 Fixtures stay in the ``conftest.py`` of the narrowest folder that uses them; what is imported
 by modules of two or more folders lives here.
