@@ -53,9 +53,3 @@ def register_service(app: Any, service_id: str = "PARKING") -> None:
                 created_at=datetime.now(UTC) - timedelta(seconds=1),
             )
         )
-
-
-def bearer(http: Any, who: dict[str, str]) -> dict[str, str]:
-    r = http.post(f"{API}/login", json=who)
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}

@@ -2,7 +2,8 @@
 that customer got from `POST /login` (msisdn + PIN); paying keeps msisdn + PIN in one call.
 
 Served with the production profile (`sandbox=False`) on a database the sandbox seeded, so the
-demo customers exist but their msisdn alone proves nothing; the sandbox exception is tested last.
+demo customers exist but their msisdn alone proves nothing; the last test shows that the sandbox
+profile, whose `/app` page prints the demo PINs, gives their msisdn no more weight.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from tests.e2e.app_inprocess import (
     TERMINAL,
     URL,
     app_on,
-    bearer,
     register_service,
 )
+from tests.support.app_login import login_headers as bearer
 
 SERVICE_QR = "HTTP://SEQR.SE/000/PARKING?zone=5"
 
@@ -116,6 +117,22 @@ def test_only_its_own_customer_confirms_a_session(http: TestClient, merchant: Se
     assert merchant.get_client_session_info(token)["msisdn"] == ALICE["msisdn"]
 
 
+def test_ending_a_session_without_a_token_grants_nothing(
+    http: TestClient, merchant: SeqrClient
+) -> None:
+    """The service page may end its session without a login (A-15): the answer names nobody."""
+    token = _unconfirmed_session(http, ALICE)
+    r = http.post(f"{API}/sessions/{token}/cancel")
+    assert r.status_code == 200, r.text
+    assert set(r.json()) == {"token", "service_id", "state", "expires_at"}
+    assert r.json()["state"] == "CANCELLED"
+    with pytest.raises(sdk.SessionError) as ended:
+        merchant.get_client_session_info(token)
+    assert ended.value.code == 61
+    r = http.post(f"{API}/sessions/{token}/confirm", headers=bearer(http, ALICE))
+    assert r.status_code == 409  # a cancelled session cannot be confirmed back to life
+
+
 def test_paying_with_msisdn_and_pin_stays_one_call(http: TestClient, merchant: SeqrClient) -> None:
     sent = merchant.send_invoice(Decimal("12.00"))
     r = http.post(f"{API}/invoices/{sent.reference}/pay", json=ALICE)
@@ -135,10 +152,24 @@ def test_garbage_tokens_are_401(http: TestClient) -> None:
         assert r.status_code == 401 and r.json()["error"] == "NotSignedIn", (value, r.text)
 
 
-def test_the_sandbox_still_knows_its_demo_customers_by_msisdn(tmp_path: Path) -> None:
+def test_the_sandbox_demo_customers_are_not_known_by_msisdn_either(tmp_path: Path) -> None:
+    """The default profile prints the demo PINs, but naming a demo customer still proves nothing:
+    scan, a binding view and confirm all answer 401 until the app signs in."""
     with app_on(tmp_path, sandbox=True) as app, TestClient(app, base_url=URL) as http:
         register_service(app)
-        r = http.post(f"{API}/scan", json={"code": SERVICE_QR, "msisdn": ALICE["msisdn"]})
-        assert r.status_code == 200 and r.json()["kind"] == "service"
-        r = http.post(f"{API}/scan", json={"code": SERVICE_QR})
-        assert r.status_code == 401
+        transport = httpx.ASGITransport(app=app)
+        with SeqrClient(URL, *TERMINAL, transport=transport) as shop:
+            sent = shop.send_invoice(Decimal("100.00"), ack_mode=AckMode.REQUIRE_ACKNOWLEDGMENT)
+            for code in (SERVICE_QR, f"HTTP://SEQR.SE/R{sent.reference}"):
+                r = http.post(f"{API}/scan", json={"code": code, "msisdn": ALICE["msisdn"]})
+                assert r.status_code == 401 and r.json()["error"] == "NotSignedIn", r.text
+            r = http.get(f"{API}/invoices/{sent.reference}", params={"msisdn": FRIDA["msisdn"]})
+            assert r.status_code == 401 and r.json()["error"] == "NotSignedIn", r.text
+            status = shop.get_payment_status(sent.reference)
+            assert status.status is InvoiceStatus.ISSUED and not status.tokens
+            token = _unconfirmed_session(http, ALICE)
+            r = http.post(f"{API}/sessions/{token}/confirm", json={"msisdn": ALICE["msisdn"]})
+            assert r.status_code == 401 and r.json()["error"] == "NotSignedIn", r.text
+            with pytest.raises(sdk.SessionError) as unconfirmed:
+                shop.get_client_session_info(token)
+            assert unconfirmed.value.code == 62

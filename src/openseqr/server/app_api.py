@@ -19,7 +19,7 @@ from ..core.records import ClientSession, Invoice, SessionState
 from ..protocol import urls
 from ..service import sessions, wallet
 from . import app_models as m
-from .app_auth import acting_customer, carries_token, signed_in
+from .app_auth import carries_token, signed_in
 from .app_http import Operation, QueryParam, client_source, ctx_of
 from .problems import BadRequest
 
@@ -112,7 +112,7 @@ def scan_json(result: wallet.InvoiceView | wallet.Waiting | wallet.ServiceOpened
 async def scan(request: Request, body: m.ScanIn) -> dict[str, Any]:
     """Resolve a scanned QR or opened link (invoice, terminal sticker, service) for the
     signed-in customer: binds them as payer or opens a service session with their identity."""
-    customer = await acting_customer(request, body.msisdn)
+    customer = await signed_in(request)
     result = await run_in_threadpool(
         wallet.scan, ctx_of(request), body.code, customer, confirm_identity=body.confirm_identity
     )
@@ -121,11 +121,11 @@ async def scan(request: Request, body: m.ScanIn) -> dict[str, Any]:
 
 async def get_invoice(request: Request) -> dict[str, Any]:
     """Show an invoice. Signed in, fetching binds the customer as payer (T2) and attaches their
-    stored tokens (D-64); without a token (and no msisdn) it only shows it, binding nobody."""
-    msisdn = request.query_params.get("msisdn")
+    stored tokens (D-64); without a token it only shows it, binding nobody. `?msisdn=` without
+    a token is refused (401) rather than ignored, so an old client learns it must sign in."""
     customer = None
-    if carries_token(request) or msisdn:
-        customer = await acting_customer(request, msisdn)
+    if carries_token(request) or "msisdn" in request.query_params:
+        customer = await signed_in(request)
     view = await run_in_threadpool(
         wallet.view_invoice, ctx_of(request), request.path_params["reference"], customer
     )
@@ -209,7 +209,7 @@ async def parse(request: Request, body: m.CodeIn) -> dict[str, Any]:
 
 
 MSISDN_QUERY = QueryParam(
-    "msisdn", "without a token: a sandbox demo customer to bind as payer (A-15)"
+    "msisdn", "no longer names a customer: without a token it is refused (401); sign in (A-15)"
 )
 
 OPERATIONS = [

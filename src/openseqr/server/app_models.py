@@ -50,9 +50,6 @@ class CodeIn(Request):
 
 
 class ScanIn(CodeIn):
-    msisdn: Msisdn | None = Field(
-        None, description="ignored with a session token; the sandbox's demo customers only"
-    )
     confirm_identity: bool = Field(
         True,
         description="service codes only: false opens the session IN_PROGRESS; "
