@@ -19,14 +19,33 @@ def lease_until(now: datetime, send_timeout: float) -> datetime:
     return now + timedelta(seconds=send_timeout + LEASE_MARGIN)
 
 
-def next_attempt_at(created_at: datetime, attempts_made: int, max_attempts: int) -> datetime | None:
-    """When the next attempt is due, or None when no attempt is left."""
+def _offset(attempt_index: int) -> float:
+    """Seconds after creation that attempt number `attempt_index + 1` is scheduled for."""
+    offset = SCHEDULE[min(attempt_index, len(SCHEDULE) - 1)]
+    if attempt_index >= len(SCHEDULE):
+        offset += 10.0 * (attempt_index - len(SCHEDULE) + 1)
+    return offset
+
+
+def next_attempt_at(
+    created_at: datetime,
+    attempts_made: int,
+    max_attempts: int,
+    failed_at: datetime | None = None,
+) -> datetime | None:
+    """When the next attempt is due, or None when no attempt is left.
+
+    `failed_at` is when the previous attempt's failure was seen. A slow or late attempt must
+    not shorten the pause the schedule promises before the retry (the endpoint may be
+    recovering), so the retry waits at least the schedule's gap after that moment, and never
+    comes before its place in the schedule."""
     if attempts_made >= max_attempts:
         return None
-    offset = SCHEDULE[min(attempts_made, len(SCHEDULE) - 1)]
-    if attempts_made >= len(SCHEDULE):
-        offset += 10.0 * (attempts_made - len(SCHEDULE) + 1)
-    return created_at + timedelta(seconds=offset)
+    due = created_at + timedelta(seconds=_offset(attempts_made))
+    if failed_at is not None and attempts_made > 0:
+        gap = _offset(attempts_made) - _offset(attempts_made - 1)
+        due = max(due, failed_at + timedelta(seconds=gap))
+    return due
 
 
 def is_delivered(status_code: int | None) -> bool:

@@ -338,18 +338,17 @@ class NotificationRelay:
         if is_delivered(status):
             outcome = replace(n, attempts=attempts, status="delivered", last_error=None)
         else:
+            failed_at = ctx.now()
             due: datetime | None = (
                 None
                 if denied or not is_retryable(status)
-                else (next_attempt_at(n.created_at, attempts, n.max_attempts))
+                else next_attempt_at(n.created_at, attempts, n.max_attempts, failed_at)
             )
             last = error or f"HTTP {status}"
             if due is None:
                 outcome = replace(n, attempts=attempts, status="failed", last_error=last)
             else:
-                outcome = replace(
-                    n, attempts=attempts, next_attempt_at=max(due, ctx.now()), last_error=last
-                )
+                outcome = replace(n, attempts=attempts, next_attempt_at=due, last_error=last)
             log.warning("notification %s to %s: %s", n.notification_id, n.url, last)
         attempt = DeliveryAttempt(n.notification_id, attempts, started, duration_ms, status, error)
         return attempt, outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,9 +27,11 @@ from tests.support.uvicorn_thread import UvicornThread
 class Receiver:
     """A merchant endpoint that records what it gets and answers with scripted statuses."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
         self.received: list[tuple[dict[str, str], dict[str, str], str]] = []
         self.statuses: list[int] = []
+        self.slow: list[float] = []  # seconds the clock moves while answering, per request
         self.base_url = ""  # set once served
 
     async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
@@ -43,6 +46,8 @@ class Receiver:
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
         self.received.append((decode_notification(body), headers, scope["query_string"].decode()))
         status = self.statuses.pop(0) if self.statuses else 200
+        if self.slow:
+            self.clock.advance(self.slow.pop(0))
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
@@ -56,8 +61,8 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rec = Receiver()
+def receiver(clock: ManualClock) -> Iterator[Receiver]:
+    rec = Receiver(clock)
     with UvicornThread(rec) as server:
         rec.base_url = server.url
         yield rec
@@ -133,6 +138,20 @@ def test_retries_inside_the_window_then_gives_up(ctx, clock, receiver):
     assert [a.status_code for a in attempts] == [503, 500, 502, 500]
     clock.advance(60)
     assert relay_once(ctx) == 0
+
+
+def test_a_slow_failure_does_not_shorten_the_pause_before_the_retry(ctx, clock, receiver):
+    receiver.statuses = [503, 200]
+    receiver.slow = [0.6]  # the first attempt takes 0.6 s to fail
+    ref = paid_invoice(ctx, receiver.url)
+    assert relay_once(ctx) == 1
+    clock.advance(0.5)  # +1.1 s: past the schedule's slot, but only 0.5 s after the failure
+    assert relay_once(ctx) == 0
+    clock.advance(0.5)  # 1 s after the failure was seen
+    assert relay_once(ctx) == 1
+    n, attempts = notifications(ctx, ref)
+    assert n.status == "delivered" and [a.status_code for a in attempts] == [503, 200]
+    assert attempts[1].started_at - attempts[0].started_at == timedelta(seconds=1.6)
 
 
 def test_retries_zero_is_fire_and_forget(ctx, receiver):

@@ -44,6 +44,41 @@ def test_due_time_keeps_the_creation_zone() -> None:
     assert next_attempt_at(created, 2, 5) == created + timedelta(seconds=3)
 
 
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_a_prompt_failure_keeps_the_schedule() -> None:
+    assert next_attempt_at(T0, 1, 4, failed_at=at(0.01)) == at(1.01)
+    assert next_attempt_at(T0, 2, 4, failed_at=at(1.0)) == at(3)
+    assert next_attempt_at(T0, 3, 4, failed_at=at(3.0)) == at(7)
+
+
+@pytest.mark.parametrize(
+    ("made", "failed", "due"),
+    [
+        (1, 0.6, 1.6),  # attempt 1 took 0.6 s: retry 1 s after its failure, not at +1 s
+        (1, 5.0, 6.0),  # attempt 1 timed out at +5 s: not immediately after the timeout
+        (2, 6.5, 8.5),  # the gap before attempt 3 is 2 s
+        (3, 11.0, 15.0),  # … and 4 s before attempt 4
+        (5, 30.0, 40.0),  # beyond the schedule: 10 s
+    ],
+)
+def test_a_slow_failure_does_not_shorten_the_pause_before_the_retry(
+    made: int, failed: float, due: float
+) -> None:
+    assert next_attempt_at(T0, made, 100, failed_at=at(failed)) == at(due)
+
+
+def test_an_early_failure_does_not_pull_the_retry_before_its_slot() -> None:
+    # a redelivered or early attempt failing at +0.2 s: attempt 3 stays at +3 s
+    assert next_attempt_at(T0, 2, 4, failed_at=at(0.2)) == at(3)
+
+
+def test_no_retry_after_the_last_attempt_however_it_failed() -> None:
+    assert next_attempt_at(T0, 4, 4, failed_at=at(9)) is None
+
+
 @pytest.mark.parametrize(
     ("status", "delivered"),
     [
