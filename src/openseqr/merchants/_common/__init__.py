@@ -1,6 +1,6 @@
 """The merchant kit: what the reference merchants share, and nothing of their business.
 
-* `sqlite` -- `SqliteStore`: one stdlib-sqlite connection behind a lock (WAL, busy timeout).
+* `sqlite` -- `MerchantDatabase`: one stdlib-sqlite connection behind a lock (WAL, busy timeout).
 * `clock` -- ``utc_now`` and ISO-8601 text for the stores; `formatting` -- ``format_amount``
   and ``local_time`` for pages and receipts.
 * `status` -- the one order-status vocabulary (`OrderStatus`: pending, paid, canceled, failed)

@@ -13,11 +13,11 @@ from typing import Any, ClassVar, Protocol
 
 from openseqr.sdk import SeqrClientError
 
-from .sqlite import SqliteStore
+from .sqlite import MerchantDatabase
 
 
-class ReceiptStore(SqliteStore):
-    """A `SqliteStore` whose `TABLE` (with `id`, `status`, `receipt_state`) holds receipts."""
+class ReceiptStore(MerchantDatabase):
+    """A `MerchantDatabase` whose `TABLE` (with `id`, `status`, `receipt_state`) holds receipts."""
 
     TABLE: ClassVar[str] = ""
 

@@ -1,4 +1,4 @@
-"""`SqliteStore`: the connection handling of the merchants' own small databases (stdlib sqlite3)."""
+"""`MerchantDatabase`: the connection handling of the merchants' own small databases (stdlib sqlite3)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def record(cls: type[R], row: sqlite3.Row, **convert: Callable[[Any], Any]) -> R
     return cls(**{k: convert[k](v) if k in convert else v for k, v in values.items()})
 
 
-class SqliteStore:
+class MerchantDatabase:
     """Thread-safe; one connection in autocommit mode, used under `self._lock`.
 
     A subclass sets `SCHEMA` (``CREATE TABLE IF NOT EXISTS …``, run on open). `path=None` keeps

@@ -18,7 +18,7 @@ from typing import Any
 
 from .._common.clock import from_iso as _dt
 from .._common.clock import utc_now
-from .._common.sqlite import SqliteStore, record
+from .._common.sqlite import MerchantDatabase, record
 from .._common.status import HasStatus
 
 SCHEMA = """
@@ -62,7 +62,7 @@ class Order(HasStatus):
     created_at: datetime
 
 
-class OrderStore(SqliteStore):
+class OrderStore(MerchantDatabase):
     """Thread-safe; one connection. `path=None` keeps the orders in memory (tests, demos)."""
 
     SCHEMA = SCHEMA
