@@ -26,10 +26,12 @@ import contextlib
 import hashlib
 import hmac
 import itertools
+import json
 import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -100,16 +102,18 @@ def connect(db_path: str) -> sqlite3.Connection:
     return conn
 
 
-def prepare(db_path: str) -> None:
-    """Create the table and the one known invoice (idempotent)."""
+def prepare(db_path: str, invoices: list[tuple[str, str]] | None = None) -> None:
+    """Create the table, the one known invoice and `invoices` [(terminal id, reference)]
+    (idempotent)."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     conn = connect(db_path)
     try:
         conn.executescript(_SCHEMA)
-        conn.execute(
+        conn.executemany(
             "INSERT OR IGNORE INTO invoices (reference, terminal_id, status, version,"
             " client_invoice_id, title, currency, amount, created_at)"
             " VALUES (?, ?, 'ISSUED', 1, 'bench-known', 'Bench', 'SEK', '500.00', ?)",
-            (KNOWN_REFERENCE, TERMINAL_ID, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+            [(ref, tid, now) for tid, ref in [(TERMINAL_ID, KNOWN_REFERENCE), *(invoices or [])]],
         )
     finally:
         conn.close()
@@ -140,11 +144,13 @@ def _fault(code: str, message: str) -> Response:
     )
 
 
-def create_app(db_path: str) -> Starlette:
-    """Build the floor ASGI app on an already prepared database."""
+def create_app(db_path: str, terminals: dict[str, str] | None = None) -> Starlette:
+    """Build the floor ASGI app on an already prepared database; `terminals` maps more
+    terminal ids to their passwords (the sandbox terminal is always known)."""
     conn = connect(db_path)
     # The verified-credential cache: terminal id -> sha256(password), computed once.
-    credentials = {TERMINAL_ID: hashlib.sha256(TERMINAL_PASSWORD.encode()).digest()}
+    known = {TERMINAL_ID: TERMINAL_PASSWORD, **(terminals or {})}
+    credentials = {tid: hashlib.sha256(pw.encode()).digest() for tid, pw in known.items()}
     counter = itertools.count(1)
     pid_part = f"{os.getpid() % 1000:03d}"
 
@@ -236,17 +242,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--prepare-only", action="store_true", help="create the DB and exit")
+    parser.add_argument(
+        "--known",
+        type=Path,
+        help='JSON file {"terminals": {id: password}, "invoices": [[terminal id, reference]]}: '
+        "more terminals to accept and invoices to create",
+    )
     args = parser.parse_args(argv)
     if args.host not in {"127.0.0.1", "localhost", "::1"}:
         parser.error("the floor only listens on loopback")
 
-    prepare(args.db)
+    known = json.loads(args.known.read_text()) if args.known else {}
+    prepare(args.db, [tuple(pair) for pair in known.get("invoices", [])])
     if args.prepare_only:
         return
 
     import uvicorn
 
-    uvicorn.run(create_app(args.db), host=args.host, port=args.port, **UVICORN_SETTINGS)
+    app = create_app(args.db, known.get("terminals"))
+    uvicorn.run(app, host=args.host, port=args.port, **UVICORN_SETTINGS)
 
 
 if __name__ == "__main__":

@@ -304,6 +304,11 @@ def drive_wrk(
 ) -> LoadResult:
     script = workdir / f"post-{uuid.uuid4().hex[:8]}.lua"
     script.write_text(_wrk_lua(body))
+    return run_wrk(url, script, args, seconds)
+
+
+def run_wrk(url: str, script: Path, args: argparse.Namespace, seconds: float) -> LoadResult:
+    """wrk with a Lua script; `args` gives wrk, threads and connections."""
     cmd = [
         args.wrk,
         f"-t{args.threads}",
