@@ -1,0 +1,131 @@
+"""Hot queries stay bounded by an index as history grows (issue 9).
+
+Each named query on a request's path must search the index that covers its filter, never scan
+a table: a scan (or a search on an index that leaves the filter to a row-by-row check) makes
+its cost grow with every invoice the database ever held. SQLite answers `EXPLAIN QUERY PLAN`;
+PostgreSQL answers `EXPLAIN` with sequential scans disabled, so it shows a `Seq Scan` only when
+no index can serve the query at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+import pytest
+
+from openseqr.storage import migrate
+from openseqr.storage.migrate import sqlite_path
+from openseqr.storage.queries import load
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+PARAMS: dict[str, Any] = {
+    "terminal_id": "t1",
+    "reference": "20260101000000001",
+    "msisdn": "46700000001",
+    "now": NOW,
+    "lease_until": NOW,
+    "limit": 100,
+}
+# query name -> (what calls it, index the plan must search: SQLite name, PostgreSQL name)
+HOT = {
+    "live_invoices": ("sendInvoice: supersede the till's live invoice", "invoices_live",
+                      "invoices_live"),
+    "get_invoice": ("getPaymentStatus by reference", "sqlite_autoindex_invoices_1",
+                    "invoices_pkey"),
+    "latest_invoice": ("getPaymentStatus without a reference (a till)",
+                       "invoices_terminal_created", "invoices_terminal_created"),
+    "lock_invoice": ("pay: the invoice", "sqlite_autoindex_invoices_1", "invoices_pkey"),
+    "customer_by_msisdn": ("pay: the customer", "sqlite_autoindex_customers_2",
+                           "customers_msisdn_key"),
+    "due_invoices": ("deadline scan", "invoices_deadline", "invoices_deadline"),
+}  # fmt: skip
+OUTBOX = {"sqlite": "due_notifications", "postgres": "claim_notifications"}  # outbox due rows
+
+
+def sqlite_plan(url: str, sql: str) -> list[str]:
+    conn = sqlite3.connect(sqlite_path(url))
+    try:
+        params = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in PARAMS.items()}
+        return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    finally:
+        conn.close()
+
+
+def postgres_nodes(url: str, sql: str) -> list[dict[str, Any]]:
+    with psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.execute("SET enable_seqscan = off")
+        raw = conn.execute("EXPLAIN (FORMAT JSON) " + sql, PARAMS).fetchone()[0]
+    plan = raw if isinstance(raw, list) else json.loads(raw)
+    nodes, todo = [], [plan[0]["Plan"]]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo.extend(node.get("Plans", []))
+    return nodes
+
+
+def check_sqlite(url: str, name: str, index: str, sql: str | None = None) -> None:
+    plan = sqlite_plan(url, sql or getattr(load("sqlite"), name))
+    scans = [step for step in plan if step.startswith("SCAN")]
+    assert not scans, f"{name} scans: {plan}"
+    searches = [s for s in plan if s.startswith("SEARCH") and f"INDEX {index} " in s + " "]
+    assert searches, f"{name} does not search {index}: {plan}"
+
+
+def check_postgres(url: str, name: str, index: str, sql: str | None = None) -> None:
+    nodes = postgres_nodes(url, sql or getattr(load("postgres"), name))
+    kinds = [n["Node Type"] for n in nodes]
+    assert "Seq Scan" not in kinds, f"{name} scans a table: {kinds}"
+    used = {n.get("Index Name") for n in nodes}
+    assert index in used, f"{name} does not search {index}: {kinds} {used}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'plans.sqlite3'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def postgres_url(fresh_postgres_url: str) -> str:
+    migrate(fresh_postgres_url)
+    return fresh_postgres_url
+
+
+@pytest.mark.parametrize("name", HOT)
+def test_sqlite_hot_query_searches_its_index(sqlite_url: str, name: str) -> None:
+    check_sqlite(sqlite_url, name, HOT[name][1])
+
+
+def test_sqlite_outbox_due_rows_search_the_pending_index(sqlite_url: str) -> None:
+    check_sqlite(sqlite_url, OUTBOX["sqlite"], "notifications_due")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", HOT)
+def test_postgres_hot_query_searches_its_index(postgres_url: str, name: str) -> None:
+    check_postgres(postgres_url, name, HOT[name][2])
+
+
+@pytest.mark.postgres
+def test_postgres_outbox_due_rows_search_the_pending_index(postgres_url: str) -> None:
+    check_postgres(postgres_url, OUTBOX["postgres"], "notifications_due")
+
+
+UNINDEXED = "SELECT reference FROM invoices WHERE title = 'x'"
+
+
+def test_sqlite_check_catches_a_scan(sqlite_url: str) -> None:
+    with pytest.raises(AssertionError, match="scans"):
+        check_sqlite(sqlite_url, "title lookup", "invoices_pkey", UNINDEXED)
+
+
+@pytest.mark.postgres
+def test_postgres_check_catches_a_scan(postgres_url: str) -> None:
+    with pytest.raises(AssertionError, match="scans a table"):
+        check_postgres(postgres_url, "title lookup", "invoices_pkey", UNINDEXED)
