@@ -17,8 +17,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import notify_latency as nl  # the HTTP pool, the receiver, CPU and percentile helpers
@@ -34,15 +37,8 @@ class Till:
 
 
 @dataclass
-class Pay:
-    index: int
-    scheduled: float
-    started: float = 0.0
-    reference: str | None = None
-    paid_at: float | None = None
-    acked_at: float | None = None
-    error: str | None = None
-    warmup: bool = False
+class Pay(nl.Payment):
+    acked_at: float | None = None  # the acknowledging getPaymentStatus answered PAID
 
 
 @dataclass
@@ -131,7 +127,10 @@ async def drive(
     warmup: float,
     concurrency: int = 128,
     drain: float = 20.0,
+    db_pids: Callable[[], list[int]] | None = None,
 ) -> dict[str, Any]:
+    """`db_pids`: the database's server processes serving us (PostgreSQL backends), whose
+    CPU is reported beside the server's."""
     loop = asyncio.get_running_loop()
     tills = [Till(c, None if c.terminal_id == shapes.WEBSHOP[0] else asyncio.Lock()) for c in creds]
     run = FlowRun(nl.HttpPool(nl.HOST, port, concurrency), "", tills, customers)
@@ -150,15 +149,18 @@ async def drive(
         t0 = time.time() + 0.2
         payments = [Pay(len(warm) + i, t0 + i / rate, warmup=i < n_warm) for i in range(total)]
         cpu0 = cpu1 = 0.0
+        db0: dict[int, float] = {}
         for i, p in enumerate(payments):
             if i == n_warm:
                 cpu0 = nl.cpu_seconds(server_pid)
+                db0 = process_cpu(db_pids() if db_pids else [])
             delay = p.scheduled - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(loop.create_task(run.one(p, sem)))
         await asyncio.wait(tasks, timeout=drain)
         cpu1 = nl.cpu_seconds(server_pid)
+        db1 = process_cpu(db_pids() if db_pids else [])
     finally:
         for t in tasks:
             t.cancel()
@@ -166,10 +168,25 @@ async def drive(
             await asyncio.wait(tasks, timeout=5)
         receiver.close()
         run.pool.close()
-    return summarize(run, [p for p in payments if not p.warmup], cpu1 - cpu0)
+    db_cpu = sum(v - db0.get(pid, 0.0) for pid, v in db1.items()) if db_pids else None
+    return summarize(run, [p for p in payments if not p.warmup], cpu1 - cpu0, db_cpu)
 
 
-def summarize(run: FlowRun, measured: list[Pay], server_cpu: float) -> dict[str, Any]:
+def process_cpu(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process, from /proc/<pid>/stat."""
+    tick, out = os.sysconf("SC_CLK_TCK"), {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
+def summarize(
+    run: FlowRun, measured: list[Pay], server_cpu: float, db_cpu: float | None
+) -> dict[str, Any]:
     done = [p for p in measured if p.acked_at is not None and not p.error]
     paid_times = sorted(p.paid_at for p in measured if p.paid_at is not None)
     span = paid_times[-1] - paid_times[0] if len(paid_times) > 1 else 0.0
@@ -202,4 +219,7 @@ def summarize(run: FlowRun, measured: list[Pay], server_cpu: float) -> dict[str,
         "start_lag_ms": {"p50": r(nl.pct(lag, 50)), "p99": r(nl.pct(lag, 99))},
         "server_cpu_s": r(server_cpu),
         "server_cpu_ms_per_payment": r(server_cpu * 1000 / len(done) if done else None),
+        "database_cpu_ms_per_payment": r(db_cpu * 1000 / len(done))
+        if db_cpu is not None and done
+        else None,
     }

@@ -203,7 +203,7 @@ def run_database(args: argparse.Namespace, label: str, history: int, workdir: Pa
             if not args.skip_soap:
                 result["soap"] = soap_phase(args, server.url, creds, busy_cred, invoices, workdir)
             if not args.skip_flow:
-                result["flow"] = flow_phase(args, port, server.proc.pid, creds)
+                result["flow"] = flow_phase(args, port, server.proc.pid, creds, url)
     finally:
         drop_database(args, url)
     return result
@@ -225,14 +225,33 @@ def soap_phase(args, url, creds, busy_cred, invoices, workdir):  # type: ignore[
     return report.median_rounds(rounds, OPS)
 
 
-def flow_phase(args, port, pid, creds):  # type: ignore[no-untyped-def]
+def postgres_backends(url: str):  # type: ignore[no-untyped-def]
+    """The PostgreSQL backends connected to the benchmark's database (the same host)."""
+
+    def pids() -> list[int]:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    return pids
+
+
+def flow_phase(args, port, pid, creds, url):  # type: ignore[no-untyped-def]
     customers = [(load_history.customer_msisdn(n), load_history.CUSTOMER_PIN) for n in range(20)]
     print(f"  flow: {args.rate:g} payments/s for {args.flow_duration:g} s", flush=True)
-    coro = flow.drive(port, pid, creds, customers, args.rate, args.flow_duration, args.warmup)
+    db_pids = postgres_backends(url) if url.startswith("postgres") else None
+    coro = flow.drive(port, pid, creds, customers, args.rate, args.flow_duration, args.warmup,
+                      db_pids=db_pids)  # fmt: skip
     out = _event_loop_runner()(coro)
     print(f"    achieved {out['achieved_rate_per_s']}/s, e2e p99 {out['end_to_end_ms']['p99']} ms,"
           f" notification p99 {out['notification_after_paid_ms']['p99']} ms,"
-          f" {out['server_cpu_ms_per_payment']} ms CPU/payment, failed {out['failed']}",
+          f" {out['server_cpu_ms_per_payment']} ms server CPU/payment"
+          f" (database {out['database_cpu_ms_per_payment']}), failed {out['failed']}",
           flush=True)  # fmt: skip
     return out
 

@@ -64,8 +64,8 @@ def _soap_rows(results: list[dict[str, Any]], targets: dict[str, float]) -> list
 def _flow_rows(results: list[dict[str, Any]]) -> list[str]:
     rows = [
         "| database | target/s | achieved/s | e2e p50 ms | e2e p99 ms | notification p99 ms "
-        "| server CPU ms/payment | failed | missing | duplicates |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms/payment | PostgreSQL CPU ms/payment | failed | missing | duplicates |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for res in results:
         fl = res.get("flow")
@@ -75,7 +75,8 @@ def _flow_rows(results: list[dict[str, Any]]) -> list[str]:
             f"| {res['label']} ({res['history']:,}) | {res.get('rate', '')} "
             f"| {fl['achieved_rate_per_s']} | {fl['end_to_end_ms']['p50']} "
             f"| {fl['end_to_end_ms']['p99']} | {fl['notification_after_paid_ms']['p99']} "
-            f"| {fl['server_cpu_ms_per_payment']} | {fl['failed']} "
+            f"| {fl['server_cpu_ms_per_payment']} "
+            f"| {fl.get('database_cpu_ms_per_payment') or '–'} | {fl['failed']} "
             f"| {fl['missing_notifications']} | {fl['duplicate_notifications']} |"
         )
     return rows
