@@ -49,8 +49,8 @@ from openseqr.core.records import (
 from openseqr.core.states import State
 from openseqr.service.security import hash_secret
 from openseqr.storage import open_store
-from openseqr.storage.mapping import COLUMNS, POSTGRES, SQLITE, Mapper
 from openseqr.storage.migrate import dialect_of, sqlite_path
+from openseqr.storage.rows import COLUMNS, POSTGRES, SQLITE, Mapper
 
 RESELLER_ID = "bench_history_shop"
 RESELLER_USER, RESELLER_PASSWORD = "9900", "bench-reseller"

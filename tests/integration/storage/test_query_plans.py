@@ -26,6 +26,8 @@ PARAMS: dict[str, Any] = {
     "terminal_id": "t1",
     "reference": "20260101000000001",
     "msisdn": "46700000001",
+    "source": "127.0.0.1",
+    "subscriber_key": "101",
     "now": NOW,
     "lease_until": NOW,
     "limit": 100,
@@ -41,6 +43,8 @@ HOT = {
     "lock_invoice": ("pay: the invoice", "sqlite_autoindex_invoices_1", "invoices_pkey"),
     "customer_by_msisdn": ("pay: the customer", "sqlite_autoindex_customers_2",
                            "customers_msisdn_key"),
+    "source_failures": ("pay: wrong PINs from this address", "sqlite_autoindex_pin_sources_1",
+                        "pin_sources_pkey"),
     "due_invoices": ("deadline scan", "invoices_deadline", "invoices_deadline"),
 }  # fmt: skip
 OUTBOX = {"sqlite": "due_notifications", "postgres": "claim_notifications"}  # outbox due rows
