@@ -330,43 +330,21 @@ def test_cli_pay_as_a_process(srv: RunningServer, fake: FakeService) -> None:
     import os
 
     env = {**os.environ, "OPENSEQR_SERVER_URL": srv.url}
-    ok = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "openseqr",
-            "wallet",
-            "pay",
-            fake.send_invoice("3.00", "proc"),
-            "--msisdn",
-            ALICE[0],
-            "--pin",
-            ALICE[1],
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+
+    def pay_as(user: tuple[str, str]) -> subprocess.CompletedProcess[str]:
+        code = fake.send_invoice("3.00", "proc")
+        argv = ["wallet", "pay", code, "--msisdn", user[0], "--pin", user[1]]
+        return subprocess.run(
+            [sys.executable, "-m", "openseqr", *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    ok = pay_as(ALICE)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    failed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "openseqr",
-            "wallet",
-            "pay",
-            fake.send_invoice("3.00", "proc"),
-            "--msisdn",
-            DAVE[0],
-            "--pin",
-            DAVE[1],
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    failed = pay_as(DAVE)
     assert failed.returncode == 1 and "FAILED" in failed.stdout, failed.stdout + failed.stderr
 
 

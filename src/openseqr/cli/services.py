@@ -188,15 +188,20 @@ def show(service_id: str, show_qr: bool, database: str | None, as_json: bool) ->
         click.echo(qr_terminal(services.service_qr(service.service_id)))
 
 
+def _set_active(service_id: str, database: str | None, active: bool) -> None:
+    from ..service import external_services as services
+
+    change = services.enable_service if active else services.disable_service
+    _run(database, lambda ctx: change(ctx, service_id))
+    click.echo(f"service {service_id} {'enabled' if active else 'disabled'}")
+
+
 @service_group.command(name="disable")
 @click.argument("service_id")
 @_database_option
 def disable(service_id: str, database: str | None) -> None:
     """Deactivate a service: its QR no longer opens (existing sessions run out)."""
-    from ..service import external_services as services
-
-    _run(database, lambda ctx: services.disable_service(ctx, service_id))
-    click.echo(f"service {service_id} disabled")
+    _set_active(service_id, database, active=False)
 
 
 @service_group.command(name="enable")
@@ -204,7 +209,4 @@ def disable(service_id: str, database: str | None) -> None:
 @_database_option
 def enable(service_id: str, database: str | None) -> None:
     """Activate a disabled service again."""
-    from ..service import external_services as services
-
-    _run(database, lambda ctx: services.enable_service(ctx, service_id))
-    click.echo(f"service {service_id} enabled")
+    _set_active(service_id, database, active=True)

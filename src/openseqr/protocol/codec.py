@@ -6,6 +6,7 @@ Client side (SDK, wallet): :func:`encode_request`, :func:`decode_response`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ._decode import REQUEST_SPECS, RESPONSE_SPECS, decode_object
@@ -99,14 +100,20 @@ def _response_frame(op: str) -> tuple[str, str]:
     return head, _RESPONSE_TAIL[op]
 
 
-def encode_response(resp: ErsResponse) -> bytes:
-    """Encode a response CXF-style (``soap:`` envelope, ``ns2:<op>Response``, ``return``)."""
-    rows = RESPONSE_ENCODERS.get(type(resp))
+def _encoder_of(msg: Any, encoders: Mapping[type, Any], kind: str) -> tuple[Any, str]:
+    """The field rows and operation name of ``msg``; a foreign object is a ``TypeError``."""
+    rows = encoders.get(type(msg))
     if rows is None:
-        raise TypeError(f"not a response message: {type(resp).__name__}")
-    op = operation_name(resp)
+        raise TypeError(f"not a {kind} message: {type(msg).__name__}")
+    op = operation_name(msg)
     if op not in OPERATIONS:
         raise ValueError(f"unknown operation {op!r}")
+    return rows, op
+
+
+def encode_response(resp: ErsResponse) -> bytes:
+    """Encode a response CXF-style (``soap:`` envelope, ``ns2:<op>Response``, ``return``)."""
+    rows, op = _encoder_of(resp, RESPONSE_ENCODERS, "response")
     head, tail = _response_frame(op)
     out = [head]
     encode_object(resp, rows, out)
@@ -125,12 +132,7 @@ _REQUEST_TAIL = "</soapenv:Body></soapenv:Envelope>"
 
 def encode_request(req: Request) -> bytes:
     """Encode a request in the ``soapenv:``/``ext:`` style of spec 5.1."""
-    rows = REQUEST_ENCODERS.get(type(req))
-    if rows is None:
-        raise TypeError(f"not a request message: {type(req).__name__}")
-    op = operation_name(req)
-    if op not in OPERATIONS:
-        raise ValueError(f"unknown operation {op!r}")
+    rows, op = _encoder_of(req, REQUEST_ENCODERS, "request")
     out = [_REQUEST_HEAD, f"<ext:{op}>"]
     encode_object(req, rows, out)
     out.append(f"</ext:{op}>")
