@@ -294,14 +294,20 @@ def test_external_service_pays_inside_the_wallet(
     visible(wallet, "home")
 
 
-def test_external_service_customer_cancel_opens_cancel_url(
-    wallet: Any, shots: Shots, es: EsService
-) -> None:
-    sign_in(wallet, *BOB)
-    open_code(wallet, "HTTP://SEQR.SE/000/PARK_FORM?zone=7")
+def order_parking_form(wallet: Any, user: tuple[str, str], zone: str) -> Any:
+    """Sign in as ``user``, order parking in the service's form mode; at the invoice screen."""
+    sign_in(wallet, *user)
+    open_code(wallet, f"HTTP://SEQR.SE/000/PARK_FORM?zone={zone}")
     frame = wallet.frame_locator("iframe[data-testid=service-frame]")
     frame.locator("#pay").click()
     visible(wallet, "invoice")
+    return frame
+
+
+def test_external_service_customer_cancel_opens_cancel_url(
+    wallet: Any, shots: Shots, es: EsService
+) -> None:
+    frame = order_parking_form(wallet, BOB, zone="7")
     reference = es.invoices[-1]
     wallet.click("#inv-cancel")
     visible(wallet, "service")
@@ -315,11 +321,7 @@ def test_external_service_customer_cancel_opens_cancel_url(
 def test_external_service_failure_opens_failure_url(
     wallet: Any, shots: Shots, es: EsService
 ) -> None:
-    sign_in(wallet, *DAVE)
-    open_code(wallet, "HTTP://SEQR.SE/000/PARK_FORM?zone=1")
-    frame = wallet.frame_locator("iframe[data-testid=service-frame]")
-    frame.locator("#pay").click()
-    visible(wallet, "invoice")
+    frame = order_parking_form(wallet, DAVE, zone="1")
     wallet.click("#inv-confirm")
     enter_pin(wallet, DAVE[1])
     visible(wallet, "service")

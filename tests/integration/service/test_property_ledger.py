@@ -725,10 +725,24 @@ def _settings(examples: int) -> settings:
     )
 
 
-def test_random_operations_keep_the_books_sqlite(tmp_path: Path) -> None:
-    counter = iter(range(1_000_000))
+def _walk_many(
+    make: Callable[[], str], drop: Callable[[str], None], examples: int, steps: int, label: str
+) -> tuple[int, list[str]]:
+    """Run ``examples`` random walks of ``steps``; the operations done and the edges missed."""
     stats: Counter[str] = Counter()
     started = time.perf_counter()
+
+    @_settings(examples)
+    @given(rnd=st.randoms(use_true_random=True))
+    def run(rnd: random.Random) -> None:
+        _walk(make, drop, rnd, steps, stats)
+
+    run()
+    return _report(stats, started, label), [edge for edge in COVERED if not stats[edge]]
+
+
+def test_random_operations_keep_the_books_sqlite(tmp_path: Path) -> None:
+    counter = iter(range(1_000_000))
 
     def make() -> str:
         return f"sqlite:///{tmp_path / f'prop-{next(counter)}.sqlite3'}"
@@ -738,34 +752,19 @@ def test_random_operations_keep_the_books_sqlite(tmp_path: Path) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
 
-    @_settings(10)
-    @given(rnd=st.randoms(use_true_random=True))
-    def run(rnd: random.Random) -> None:
-        _walk(make, drop, rnd, 500, stats)
-
-    run()
-    assert _report(stats, started, "sqlite") >= 4000
-    missing = [edge for edge in COVERED if not stats[edge]]
+    ops, missing = _walk_many(make, drop, 10, 500, "sqlite")
+    assert ops >= 4000
     assert len(missing) <= 1, f"the walk never did {missing}"
 
 
 @pytest.mark.postgres
 def test_random_operations_keep_the_books_postgres(postgres_admin_url: str) -> None:
-    stats: Counter[str] = Counter()
-    started = time.perf_counter()
-
     def make() -> str:
         return create_postgres_database(postgres_admin_url)
 
     def drop(url: str) -> None:
         drop_postgres_database(postgres_admin_url, url)
 
-    @_settings(4)
-    @given(rnd=st.randoms(use_true_random=True))
-    def run(rnd: random.Random) -> None:
-        _walk(make, drop, rnd, 400, stats)
-
-    run()
-    assert _report(stats, started, "postgres") >= 1400
-    missing = [edge for edge in COVERED if not stats[edge]]
+    ops, missing = _walk_many(make, drop, 4, 400, "postgres")
+    assert ops >= 1400
     assert len(missing) <= 2, f"the walk never did {missing}"
