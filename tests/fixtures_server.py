@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import free_port, wait_for_http
+from tests.helpers import free_port, stop_process, wait_for_http
 
 SOAP_PATH = "/soap/merchant/cashregister-2"
 
@@ -47,13 +46,7 @@ class RunningServer:
 
     def stop(self) -> None:
         self.client.close()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
 
 
 def start_server(

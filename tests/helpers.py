@@ -5,11 +5,14 @@ Everything here talks to 127.0.0.1 only.
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
@@ -114,3 +117,28 @@ def drop_postgres_database(admin_url: str, url: str) -> None:
             if attempt == 19:
                 raise
             time.sleep(0.25)
+
+
+def wait_until(
+    check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1, what: str = "condition"
+) -> Any:
+    """Poll `check` every `interval` seconds until it returns something truthy, and return that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM, then SIGKILL after 10 s: a server under test gets the chance to shut down."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)

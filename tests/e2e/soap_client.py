@@ -378,16 +378,5 @@ class Wallet:
         return list(self.wallet()["messages"])
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 10, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(interval)
-
-
 def unique_seqr_id(prefix: str = "openseqrtest") -> str:
     return prefix + secrets.token_hex(6)

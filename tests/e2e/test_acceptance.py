@@ -43,9 +43,9 @@ from tests.e2e.soap_client import (
     row,
     terminal_context,
     unique_seqr_id,
-    wait_until,
 )
 from tests.fixtures_server import RunningServer
+from tests.helpers import wait_until
 from tests.support.servers import backend_server
 
 pytestmark = pytest.mark.slow

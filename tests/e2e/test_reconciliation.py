@@ -33,9 +33,9 @@ from tests.e2e.soap_client import (
     report_xml,
     reseller_context,
     row,
-    wait_until,
 )
 from tests.fixtures_server import RunningServer
+from tests.helpers import wait_until
 from tests.support.servers import backend_server
 
 pytestmark = pytest.mark.slow

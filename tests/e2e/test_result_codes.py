@@ -8,7 +8,6 @@ session lifetime for 60, at most one SOAP request in flight for 93). Operator sw
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,9 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from openseqr.cli.main import main as cli
-from openseqr.core.records import Service
 from openseqr.protocol.result_codes import ResultCode
-from openseqr.storage import open_store
 from tests.e2e.wire import (
     ALICE,
     RESELLER,
@@ -40,6 +37,7 @@ from tests.e2e.wire import (
 )
 from tests.fixtures_server import RunningServer, start_server
 from tests.support.app_login import scan_as
+from tests.support.cli import register_parking
 
 PROVIDER_LATENCY = 2.0
 SPECIAL_ENV = {
@@ -78,29 +76,8 @@ def ref_xml(ref: str) -> str:
     return f"<invoiceReference>{ref}</invoiceReference>"
 
 
-def register_service(server: RunningServer) -> str:
-    service_id = "codes" + secrets.token_hex(4)
-    store = open_store(server.database_url)
-    try:
-        with store.transaction() as tx:
-            tx.upsert_service(
-                Service(
-                    service_id,
-                    "Parking",
-                    "public_test_shop_terminal",
-                    "https://p.example/o",
-                    "https://p.example/s",
-                    "https://p.example/f",
-                    "https://p.example/c",
-                )
-            )
-    finally:
-        store.close()
-    return service_id
-
-
 def open_session(server: RunningServer, confirm: bool = True) -> str:
-    code = f"HTTP://SEQR.SE/000/{register_service(server)}?zone=5"
+    code = f"HTTP://SEQR.SE/000/{register_parking(server.database_url, 'codes')}?zone=5"
     r = scan_as(server.client, ALICE, {"code": code, "confirm_identity": confirm})
     assert r.status_code == 200, r.text
     session = r.json()["session"]

@@ -17,10 +17,9 @@ from typing import Any
 import zeep
 from lxml import etree
 
-from openseqr.core.records import Service
-from openseqr.storage import open_store
 from tests.fixtures_server import RunningServer
 from tests.support.app_login import scan_as
+from tests.support.cli import register_parking
 
 TNS = "http://external.interfaces.ers.seamless.com/"
 BINDING = f"{{{TNS}}}ERSWSExternalClientServiceServiceSoapBinding"
@@ -258,29 +257,8 @@ def exercise(svc: Any, server: RunningServer, *, extended: bool) -> None:
     assert (out.resultCode, out.resultDescription) == (91, "UNSUPPORTED_OPERATION")
 
 
-def register_service(server: RunningServer) -> str:
-    service_id = "zeep" + secrets.token_hex(4)
-    store = open_store(server.database_url)
-    try:
-        with store.transaction() as tx:
-            tx.upsert_service(
-                Service(
-                    service_id=service_id,
-                    name="Parking",
-                    terminal_id="public_test_shop_terminal",
-                    order_url="https://parking.example/order",
-                    success_url="https://parking.example/ok",
-                    failure_url="https://parking.example/fail",
-                    cancel_url="https://parking.example/x",
-                )
-            )
-    finally:
-        store.close()
-    return service_id
-
-
 def session_info(svc: Any, server: RunningServer) -> None:
-    service_id = register_service(server)
+    service_id = register_parking(server.database_url, "zeep")
     code = f"HTTP://SEQR.SE/000/{service_id}?zone=5&msisdn=spoofed"
     opened = scan_as(server.client, ALICE, {"code": code})
     assert opened.status_code == 200, opened.text

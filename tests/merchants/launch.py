@@ -4,7 +4,7 @@
   free 127.0.0.1 port with its own SQLite file; `merchants` is the fixture that starts any
   number of them and stops them after the test (the webshop, POS and browser tests use it).
 * `InProcessBrowser` -- a blocking browser (cookies kept) on a merchant app in this process.
-* `wait_until`, `server_receipts`, `server_invoice` -- polling and reading the SEQR server's
+* `server_receipts`, `server_invoice` -- reading the SEQR server's
   side of a payment.
 """
 
@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import free_port, wait_for_http
+from tests.helpers import free_port, stop_process, wait_for_http
 
 #: the sandbox's public online terminal (D-61), which all three merchants' tests use
 TERMINAL_ID, TERMINAL_PASSWORD = "public_test_shop_terminal", "12345678"
@@ -49,13 +47,7 @@ class RunningMerchant:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
 
 
 def start_merchant(kind: str, workdir: Path, args: list[str]) -> RunningMerchant:
@@ -123,18 +115,6 @@ class InProcessBrowser:
     def close(self) -> None:
         self.loop.run_until_complete(self.client.aclose())
         self.loop.close()
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll `check` every 0.1 s until it returns something truthy, and return that."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _server_read(database_url: str, read: Callable[[Any], Any]) -> Any:

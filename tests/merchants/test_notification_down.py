@@ -34,9 +34,9 @@ from openseqr.protocol import urls
 from openseqr.sdk import InvoiceStatus, SeqrClient
 from openseqr.wallet import HeadlessWallet, ServiceSession, Status
 from tests.fixtures_server import RunningServer
-from tests.helpers import free_port
+from tests.helpers import free_port, wait_until
 from tests.merchants.conftest import RunningParking
-from tests.merchants.launch import TERMINAL_ID, TERMINAL_PASSWORD, server_invoice, wait_until
+from tests.merchants.launch import TERMINAL_ID, TERMINAL_PASSWORD, server_invoice
 from tests.merchants.test_parking import ALICE, QR
 
 pytestmark = pytest.mark.slow

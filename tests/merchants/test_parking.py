@@ -33,7 +33,7 @@ from openseqr.sdk import (
 )
 from openseqr.wallet import Choice, HeadlessWallet, Page, Status
 from tests.fixtures_server import RunningServer
-from tests.helpers import free_port, wait_for_http
+from tests.helpers import free_port, wait_for_http, wait_until
 from tests.merchants.conftest import RunningParking
 from tests.merchants.launch import (
     TERMINAL_ID,
@@ -41,7 +41,6 @@ from tests.merchants.launch import (
     InProcessBrowser,
     server_invoice,
     server_receipts,
-    wait_until,
 )
 
 ALICE = ("46700000001", "1111")

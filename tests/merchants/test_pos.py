@@ -19,7 +19,8 @@ from openseqr.merchants.pos import parse_report
 from openseqr.merchants.pos.till import new_password
 from openseqr.sdk import InvoiceStatus, SeqrClient
 from tests.fixtures_server import RunningServer
-from tests.merchants.launch import RunningMerchant, server_receipts, wait_until
+from tests.helpers import wait_until
+from tests.merchants.launch import RunningMerchant, server_receipts
 from tests.merchants.test_webshop import ALICE
 from tests.support.app_login import scan_as
 

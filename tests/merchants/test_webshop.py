@@ -19,12 +19,12 @@ from openseqr.merchants.webshop import create_webshop_app, platform_of
 from openseqr.merchants.webshop.app import CartCookie
 from openseqr.sdk import InvoiceStatus, SeqrClient
 from tests.fixtures_server import RunningServer
+from tests.helpers import wait_until
 from tests.merchants.launch import (
     TERMINAL_ID,
     TERMINAL_PASSWORD,
     InProcessBrowser,
     RunningMerchant,
-    wait_until,
     webshop_args,
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from click.testing import CliRunner
 
 from openseqr.cli.main import main
@@ -16,3 +18,15 @@ def register_service(
         args += [f"--{kind}-url", urls[kind]]
     result = CliRunner().invoke(main, [*args, "--database", database_url])
     assert result.exit_code == 0, result.output
+
+
+PARKING_URLS = {
+    kind: f"https://parking.example/{kind}" for kind in ("order", "success", "failure", "cancel")
+}
+
+
+def register_parking(database_url: str, prefix: str) -> str:
+    """A fresh parking service on the sandbox shop's terminal; its id, ``prefix`` + random hex."""
+    service_id = prefix + secrets.token_hex(4)
+    register_service(database_url, service_id, "Parking", "public_test_shop_terminal", PARKING_URLS)
+    return service_id
