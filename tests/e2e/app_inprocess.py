@@ -1,16 +1,14 @@
 """The app API in-process for the tests of its contract, identity rules and input handling:
 ``create_app`` on a fresh SQLite file (no worker), the merchant side through the SDK on
-``httpx.ASGITransport``, and a helper to register an External Service."""
+``httpx.ASGITransport``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from openseqr.core.records import Service
 from openseqr.server.app import create_app
 from openseqr.settings import Settings
 
@@ -37,19 +35,3 @@ def app_on(tmp_path: Path, *, sandbox: bool = True) -> Iterator[Any]:
         yield application
     finally:
         application.state.ctx.store.close()
-
-
-def register_service(app: Any, service_id: str = "PARKING") -> None:
-    with app.state.ctx.store.transaction() as tx:
-        tx.upsert_service(
-            Service(
-                service_id,
-                "City parking",
-                TERMINAL[0],
-                "https://svc.example/order",
-                "https://svc.example/success",
-                "https://svc.example/failure",
-                "https://svc.example/cancel",
-                created_at=datetime.now(UTC) - timedelta(seconds=1),
-            )
-        )

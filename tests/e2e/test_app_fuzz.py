@@ -29,8 +29,9 @@ from starlette.testclient import TestClient
 from openseqr.sdk import SeqrClient
 from openseqr.server.app_http import MAX_BODY
 from openseqr.server.json_api import OPERATIONS
-from tests.e2e.app_inprocess import ALICE, API, BOB, TERMINAL, URL, app_on, register_service
+from tests.e2e.app_inprocess import ALICE, API, BOB, TERMINAL, URL, app_on
 from tests.fixtures_server import start_server
+from tests.support.services import register_service
 
 SEED = 20261202
 IN_PROCESS = 5000

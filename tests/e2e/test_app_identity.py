@@ -27,9 +27,9 @@ from tests.e2e.app_inprocess import (
     TERMINAL,
     URL,
     app_on,
-    register_service,
 )
 from tests.support.app_login import login_headers as bearer
+from tests.support.services import register_service
 
 SERVICE_QR = "HTTP://SEQR.SE/000/PARKING?zone=5"
 

@@ -26,7 +26,8 @@ from openseqr.server import app_models
 from openseqr.server.app import SOAP_PATHS
 from openseqr.server.app_http import Operation
 from openseqr.server.json_api import OPERATIONS
-from tests.e2e.app_inprocess import ALICE, TERMINAL, URL, app_on, register_service
+from tests.e2e.app_inprocess import ALICE, TERMINAL, URL, app_on
+from tests.support.services import register_service
 
 #: Routes outside the JSON edge, described elsewhere.
 NOT_JSON = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +26,7 @@ from openseqr.sdk import (
 )
 from tests.sdk.conftest import DAVE, FRIDA, RESELLER, TERMINAL, Wallet
 from tests.support.app_login import bearer_of
+from tests.support.services import register_service
 
 URL = "http://openseqr.test"
 
@@ -302,26 +302,8 @@ def test_reconciliation(client: SeqrClient, reseller: sdk.ResellerClient, wallet
     assert exc.value.code in (ResultCode.SYSTEM_ERROR, ResultCode.REPORT_NOT_READY)
 
 
-def _register_service(app: Any) -> None:
-    from openseqr.core.records import Service
-
-    with app.state.ctx.store.transaction() as tx:
-        tx.upsert_service(
-            Service(
-                "PARKING",
-                "City parking",
-                TERMINAL[0],
-                "https://svc.example/order",
-                "https://svc.example/success",
-                "https://svc.example/failure",
-                "https://svc.example/cancel",
-                created_at=datetime.now(UTC) - timedelta(seconds=1),
-            )
-        )
-
-
 def test_client_session_info(app: Any, client: SeqrClient, wallet: Wallet) -> None:
-    _register_service(app)
+    register_service(app)
     opened = wallet.scan(sdk.service_qr("PARKING", zone="5", spot="17"))
     assert opened["kind"] == "service"
     token, ref = sdk.parse_service_fragment(opened["order_url"].split("#", 1)[1])
@@ -425,7 +407,7 @@ def test_request_on_the_wire_has_minimal_context() -> None:
 
 
 def test_async_client_every_kind_of_call(app: Any, transport: httpx.ASGITransport) -> None:
-    _register_service(app)
+    register_service(app)
 
     async def main() -> None:
         wallet = httpx.AsyncClient(transport=transport, base_url=URL)
