@@ -22,15 +22,12 @@ from openseqr.cli.main import main as cli
 from tests.e2e.wire import call, invoice, new_terminal, ok, pay, send, status
 from tests.fixtures_server import RunningServer, start_server
 from tests.support.app_login import login_headers
+from tests.support.servers import sqlite_served
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    work = tmp_path_factory.mktemp("admin-cli")
-    s = start_server(f"sqlite:///{work / 'admin.sqlite3'}", work)
-    yield s
-    s.stop()
-    assert "Traceback" not in s.log()
+    yield from sqlite_served(tmp_path_factory, "admin-cli")
 
 
 def run(server: RunningServer, *args: str, code: int = 0) -> Result:

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from tests.e2e.wire import call, context, invoice, new_terminal, ok, parse
-from tests.fixtures_server import SOAP_PATH, RunningServer, start_server
+from tests.fixtures_server import SOAP_PATH, RunningServer
+from tests.support.servers import sqlite_served
 
 ATTEMPTS = 150  # per attacker thread; two threads
 RATE = 50  # wrong passwords a second at most, both threads together
@@ -23,11 +24,7 @@ RATE = 50  # wrong passwords a second at most, both threads together
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    work = tmp_path_factory.mktemp("storm")
-    s = start_server(f"sqlite:///{work / 'storm.sqlite3'}", work)
-    yield s
-    s.stop()
-    assert "Traceback" not in s.log(), s.log()[-3000:]
+    yield from sqlite_served(tmp_path_factory, "storm")
 
 
 def _client_from(server: RunningServer, address: str) -> httpx.Client:

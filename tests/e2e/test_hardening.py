@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.e2e.wire import SOAP_NS, TERMINAL, TNS, call, envelope, invoice, ok, send
-from tests.fixtures_server import RunningServer, start_server
+from tests.fixtures_server import RunningServer
+from tests.support.servers import sqlite_served
 
 SOAP = "/soap/merchant/cashregister-2"
 MIB = 1024 * 1024
@@ -26,12 +27,7 @@ MIB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    work = tmp_path_factory.mktemp("hardening")
-    s = start_server(f"sqlite:///{work / 'hardening.sqlite3'}", work)
-    yield s
-    s.stop()
-    log = s.log()
-    assert "Traceback" not in log, log[-3000:]
+    yield from sqlite_served(tmp_path_factory, "hardening")
 
 
 def post(server: RunningServer, body: bytes | str, path: str = SOAP) -> httpx.Response:

@@ -35,9 +35,10 @@ from tests.e2e.wire import (
     send,
     status,
 )
-from tests.fixtures_server import RunningServer, start_server
+from tests.fixtures_server import RunningServer
 from tests.support.app_login import scan_as
 from tests.support.cli import register_parking
+from tests.support.servers import sqlite_served
 
 PROVIDER_LATENCY = 2.0
 SPECIAL_ENV = {
@@ -49,20 +50,12 @@ SPECIAL_ENV = {
 
 @pytest.fixture(scope="module")
 def main(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    work = tmp_path_factory.mktemp("codes-main")
-    server = start_server(f"sqlite:///{work / 'main.sqlite3'}", work)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log()
+    yield from sqlite_served(tmp_path_factory, "codes-main")
 
 
 @pytest.fixture(scope="module")
 def special(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    work = tmp_path_factory.mktemp("codes-special")
-    server = start_server(f"sqlite:///{work / 'special.sqlite3'}", work, extra_env=SPECIAL_ENV)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log()
+    yield from sqlite_served(tmp_path_factory, "codes-special", SPECIAL_ENV)
 
 
 def admin(server: RunningServer, *args: str) -> str:

@@ -47,3 +47,15 @@ def backend_server(extra_env: dict[str, str] | None = None) -> Callable[..., Any
         yield from served(request, tmp_path_factory, extra_env)
 
     return srv
+
+
+def sqlite_served(
+    tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningServer]:
+    """Body of a module-scoped fixture: one server on SQLite; its log ends with no traceback."""
+    work = tmp_path_factory.mktemp(name)
+    server = start_server(f"sqlite:///{work / f'{name}.sqlite3'}", work, extra_env=extra_env)
+    yield server
+    server.stop()
+    log = server.log()
+    assert "Traceback" not in log, log[-3000:]
