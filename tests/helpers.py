@@ -133,12 +133,16 @@ def wait_until(
         time.sleep(interval)
 
 
-def stop_process(process: subprocess.Popen[Any]) -> None:
-    """SIGTERM, then SIGKILL after 10 s: a server under test gets the chance to shut down."""
+def stop_process(
+    process: subprocess.Popen[Any], sig: signal.Signals = signal.SIGTERM, grace: float = 10
+) -> bool:
+    """Send `sig`, then SIGKILL after `grace` seconds; False if it had to be killed."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(sig)
         try:
-            process.wait(10)
+            process.wait(grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+            return False
+    return True

@@ -57,6 +57,14 @@ def visible(page: Any, screen: str) -> None:
     page.wait_for_selector(f"#screen-{screen}:not([hidden])")
 
 
+def confirm_invoice(wallet: Any, user: tuple[str, str], code: str) -> None:
+    """Sign in as ``user``, open the invoice ``code`` and press Confirm (the PIN pad is next)."""
+    sign_in(wallet, *user)
+    open_code(wallet, code)
+    visible(wallet, "invoice")
+    wallet.click("#inv-confirm")
+
+
 def test_sign_in_shows_balances_and_history(
     wallet: Any, shots: Shots, merchant: SeqrClient
 ) -> None:
@@ -191,10 +199,7 @@ def _blank_png() -> bytes:
 
 def test_wrong_pin_then_right_pin(wallet: Any, shots: Shots, merchant: SeqrClient) -> None:
     sent = coffee(merchant, "42.00")
-    sign_in(wallet, *BOB)
-    open_code(wallet, sent.deep_link)  # seqr://SEQR.SE/R… pasted: same as the QR
-    visible(wallet, "invoice")
-    wallet.click("#inv-confirm")
+    confirm_invoice(wallet, BOB, sent.deep_link)  # seqr://SEQR.SE/R… pasted: same as the QR
     visible(wallet, "pin")
     enter_pin(wallet, "0000")
     wallet.wait_for_selector("#pin-error:has-text('Wrong PIN')")
@@ -210,10 +215,7 @@ def test_wrong_pin_then_right_pin(wallet: Any, shots: Shots, merchant: SeqrClien
 
 def test_declined_payment_shows_failure(wallet: Any, shots: Shots, merchant: SeqrClient) -> None:
     sent = coffee(merchant, "20.00")
-    sign_in(wallet, *DAVE)
-    open_code(wallet, sent.qr_code)
-    visible(wallet, "invoice")
-    wallet.click("#inv-confirm")
+    confirm_invoice(wallet, DAVE, sent.qr_code)
     enter_pin(wallet, DAVE[1])
     visible(wallet, "result")
     assert wallet.inner_text("#result-title") == "Payment failed."
@@ -223,10 +225,7 @@ def test_declined_payment_shows_failure(wallet: Any, shots: Shots, merchant: Seq
 
 def test_customer_cancel(wallet: Any, shots: Shots, merchant: SeqrClient) -> None:
     sent = coffee(merchant, "33.00")
-    sign_in(wallet, *ALICE)
-    open_code(wallet, sent.qr_code)
-    visible(wallet, "invoice")
-    wallet.click("#inv-confirm")
+    confirm_invoice(wallet, ALICE, sent.qr_code)
     visible(wallet, "pin")
     wallet.click("#pin-cancel")  # Cancel on the PIN pad (D-28)
     visible(wallet, "result")

@@ -33,7 +33,7 @@ from openseqr.sdk import (
 )
 from openseqr.wallet import Choice, HeadlessWallet, Page, Status
 from tests.fixtures_server import RunningServer
-from tests.helpers import free_port, wait_for_http, wait_until
+from tests.helpers import free_port, stop_process, wait_for_http, wait_until
 from tests.merchants.conftest import RunningParking
 from tests.merchants.launch import (
     TERMINAL_ID,
@@ -236,14 +236,8 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, int, int]]:
         assert process.poll() is None, out.read_text(errors="replace")
         yield out.read_text(errors="replace"), port, parking_port
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-                raise AssertionError("openseqr demo did not stop on Ctrl+C") from None
+        if not stop_process(process, signal.SIGINT, grace=15):
+            raise AssertionError("openseqr demo did not stop on Ctrl+C")
 
 
 @pytest.mark.slow

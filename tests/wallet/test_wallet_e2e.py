@@ -274,54 +274,27 @@ def cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def cli_pay(srv: RunningServer, code: str, user: tuple[str, str], *extra: str) -> tuple[int, str]:
+    """``openseqr wallet pay CODE`` as ``user`` (msisdn, PIN) against ``srv``."""
+    return cli("pay", code, "--msisdn", user[0], "--pin", user[1], "--server", srv.url, *extra)
+
+
 def test_cli_pay_exit_codes(
     srv: RunningServer, fake: FakeService, service_ids: dict[str, str]
 ) -> None:
-    code, out = cli(
-        "pay",
-        fake.send_invoice("5.00", "CLI"),
-        "--msisdn",
-        ALICE[0],
-        "--pin",
-        ALICE[1],
-        "--server",
-        srv.url,
-    )
+    code, out = cli_pay(srv, fake.send_invoice("5.00", "CLI"), ALICE)
     assert code == 0 and "status: PAID" in out, out
-    code, out = cli(
-        "pay",
-        urls.invoice_qr(fake.send_invoice("5.00", "CLI")),
-        "--msisdn",
-        DAVE[0],
-        "--pin",
-        DAVE[1],
-        "--server",
-        srv.url,
-    )
+    code, out = cli_pay(srv, urls.invoice_qr(fake.send_invoice("5.00", "CLI")), DAVE)
     assert code == 1 and "status: FAILED" in out, out
     ref = fake.send_invoice("5.00", "CLI")
-    code, out = cli("pay", ref, "--msisdn", BOB[0], "--pin", "9999", "--server", srv.url)
+    code, out = cli_pay(srv, ref, (BOB[0], "9999"))
     assert code == 3 and "status: WRONG_PIN" in out, out
-    code, out = cli(
-        "pay", ref, "--msisdn", BOB[0], "--pin", BOB[1], "--server", srv.url, "--cancel"
-    )
+    code, out = cli_pay(srv, ref, BOB, "--cancel")
     assert code == 1 and "status: CANCELED" in out, out
-    code, out = cli(
-        "pay",
-        f"HTTP://SEQR.SE/000/{service_ids['form']}",
-        "--msisdn",
-        ALICE[0],
-        "--pin",
-        ALICE[1],
-        "--server",
-        srv.url,
-        "--json",
-    )
+    code, out = cli_pay(srv, f"HTTP://SEQR.SE/000/{service_ids['form']}", ALICE, "--json")
     assert code == 0, out
     assert '"status": "PAID"' in out and "/form/success#" in out
-    code, out = cli(
-        "pay", "HTTP://SEQR.SE/X1", "--msisdn", ALICE[0], "--pin", ALICE[1], "--server", srv.url
-    )
+    code, out = cli_pay(srv, "HTTP://SEQR.SE/X1", ALICE)
     assert code == 2 and "INVALID_CODE" in out
 
 
