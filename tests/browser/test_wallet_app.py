@@ -7,6 +7,8 @@ Each test saves its key steps under artifacts/screenshots/<test>/ (see conftest.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -350,16 +352,27 @@ def test_wizard_cancel_leaves_the_service(wallet: Any, shots: Shots, es: EsServi
     assert int(info.value.code) == 61
 
 
-def test_desktop_layout(
-    browser: Any, srv: RunningServer, merchant: SeqrClient, request: pytest.FixtureRequest
-) -> None:
-    context = browser.new_context(viewport=DESKTOP, locale="sv-SE")
+@contextmanager
+def signed_in_app(
+    browser: Any, srv: RunningServer, request: pytest.FixtureRequest, **context_args: Any
+) -> Iterator[tuple[Any, Shots]]:
+    """The wallet app in a new browser context (``context_args``), signed in as Alice."""
+    context = browser.new_context(**context_args)
     page = context.new_page()
     try:
         page.goto(srv.url + "/app")
         shots = Shots(page, request.node.name)
         shots("sign-in")
         sign_in(page, *ALICE)
+        yield page, shots
+    finally:
+        context.close()
+
+
+def test_desktop_layout(
+    browser: Any, srv: RunningServer, merchant: SeqrClient, request: pytest.FixtureRequest
+) -> None:
+    with signed_in_app(browser, srv, request, viewport=DESKTOP, locale="sv-SE") as (page, shots):
         sent = coffee(merchant, "12.00")
         open_code(page, sent.qr_code)
         visible(page, "invoice")
@@ -368,8 +381,6 @@ def test_desktop_layout(
         shots("invoice", doc="desktop")
         page.click("#inv-cancel")
         visible(page, "result")
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("size", [(320, 480), (800, 1280)])
@@ -380,13 +391,8 @@ def test_small_and_large_phones(
     size: tuple[int, int],
     request: pytest.FixtureRequest,
 ) -> None:
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    try:
-        page.goto(srv.url + "/app")
-        shots = Shots(page, request.node.name)
-        shots("sign-in")
-        sign_in(page, *ALICE)
+    viewport = {"width": size[0], "height": size[1]}
+    with signed_in_app(browser, srv, request, viewport=viewport) as (page, shots):
         shots("home")
         sent = coffee(merchant, "10.00")
         open_code(page, sent.qr_code)
@@ -401,8 +407,6 @@ def test_small_and_large_phones(
         page.click("#pin-cancel")
         visible(page, "result")
         check_layout(page)
-    finally:
-        context.close()
 
 
 def _qr_y4m(content: str, path: Path, width: int = 640, height: int = 480) -> None:
