@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -211,16 +212,22 @@ def test_shop_summary(shop: Merchant, shop_period: Scenario, report_id: str) -> 
         assert report_rows(doc) == [{"SalesCount": "4", "SalesTotal": five("185.50")}], spelled
 
 
+def spelled_reports(
+    shop: Merchant, report_id: str, root: str, period: str, terminal: str | None = None
+) -> Iterator[tuple[str, Any]]:
+    """Run ``report_id`` in each of its spellings for ``period`` (and ``terminal``), check the
+    wrapper, and yield each spelling with its report document."""
+    entries = {"transactionPeriodId": period} | ({"TERMINALID": terminal} if terminal else {})
+    for spelled in spellings(report_id):
+        resp, doc = run(shop, spelled, **entries)
+        check_wrapper(resp, doc, root, f"{report_id}_{period}.xml", period, terminal)
+        yield spelled, doc
+
+
 def test_std_recon_002_terminal_by_terminal(shop: Merchant, shop_period: Scenario) -> None:
-    for spelled in spellings("STD_RECON_002"):
-        resp, doc = run(shop, spelled, transactionPeriodId=shop_period.period)
-        check_wrapper(
-            resp,
-            doc,
-            "TerminalTransactionSummary",
-            f"STD_RECON_002_{shop_period.period}.xml",
-            shop_period.period,
-        )
+    for spelled, doc in spelled_reports(
+        shop, "STD_RECON_002", "TerminalTransactionSummary", shop_period.period
+    ):
         rows = sorted(report_rows(doc), key=lambda r: r["TerminalId"] != TERMINAL_ID)
         assert rows == [
             {"TerminalId": TERMINAL_ID, "SalesCount": "2", "SalesTotal": five("110.50")},
@@ -229,15 +236,9 @@ def test_std_recon_002_terminal_by_terminal(shop: Merchant, shop_period: Scenari
 
 
 def test_std_recon_003_details(shop: Merchant, shop_period: Scenario) -> None:
-    for spelled in spellings("STD_RECON_003"):
-        resp, doc = run(shop, spelled, transactionPeriodId=shop_period.period)
-        check_wrapper(
-            resp,
-            doc,
-            "TransactionDetails",
-            f"STD_RECON_003_{shop_period.period}.xml",
-            shop_period.period,
-        )
+    for _spelled, doc in spelled_reports(
+        shop, "STD_RECON_003", "TransactionDetails", shop_period.period
+    ):
         rows = report_rows(doc)
         got = {(r["TerminalId"], r["CashierId"], r["SalesAmount"], r["ErsReference"]) for r in rows}
         assert len(rows) == len(got) == 5
@@ -246,15 +247,9 @@ def test_std_recon_003_details(shop: Merchant, shop_period: Scenario) -> None:
 
 
 def test_std_recon_004_cashier_by_cashier(shop: Merchant, shop_period: Scenario) -> None:
-    for spelled in spellings("STD_RECON_004"):
-        resp, doc = run(shop, spelled, transactionPeriodId=shop_period.period)
-        check_wrapper(
-            resp,
-            doc,
-            "CashierTransactionSummary",
-            f"STD_RECON_004_{shop_period.period}.xml",
-            shop_period.period,
-        )
+    for spelled, doc in spelled_reports(
+        shop, "STD_RECON_004", "CashierTransactionSummary", shop_period.period
+    ):
         rows = {r["CashierId"]: r for r in report_rows(doc)}
         assert rows == {
             "Bob": {"CashierId": "Bob", "SalesCount": "2", "SalesTotal": five("110.50")},
@@ -316,31 +311,17 @@ def terminal_period(shop: Merchant, online: Merchant, wallet: Wallet) -> Termina
 
 def test_std_recon_006_terminal_summary(shop: Merchant, terminal_period: TerminalScenario) -> None:
     tp = terminal_period
-    for spelled in spellings("STD_RECON_006"):
-        resp, doc = run(shop, spelled, transactionPeriodId=tp.period, TERMINALID=tp.terminal_id)
-        check_wrapper(
-            resp,
-            doc,
-            "TerminalTransactionSummary",
-            f"STD_RECON_006_{tp.period}.xml",
-            tp.period,
-            tp.terminal_id,
-        )
+    for spelled, doc in spelled_reports(
+        shop, "STD_RECON_006", "TerminalTransactionSummary", tp.period, tp.terminal_id
+    ):
         assert report_rows(doc) == [{"SalesCount": "2", "SalesTotal": five("18.00")}], spelled
 
 
 def test_std_recon_007_terminal_details(shop: Merchant, terminal_period: TerminalScenario) -> None:
     tp = terminal_period
-    for spelled in spellings("STD_RECON_007"):
-        resp, doc = run(shop, spelled, transactionPeriodId=tp.period, TERMINALID=tp.terminal_id)
-        check_wrapper(
-            resp,
-            doc,
-            "TransactionDetails",
-            f"STD_RECON_007_{tp.period}.xml",
-            tp.period,
-            tp.terminal_id,
-        )
+    for spelled, doc in spelled_reports(
+        shop, "STD_RECON_007", "TransactionDetails", tp.period, tp.terminal_id
+    ):
         rows = report_rows(doc)
         got = {(r["TerminalId"], r["CashierId"], r["SalesAmount"], r["ErsReference"]) for r in rows}
         assert len(rows) == 3 and got == tp.details, spelled
