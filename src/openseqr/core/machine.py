@@ -56,6 +56,9 @@ class Decision:
     transfers: tuple[Transfer, ...] = ()
     notify: bool = False
     message: CustomerMessage | None = None
+    # the table's events this decision applied, in order; `core.history` turns them into the
+    # invoice's event history (empty: nothing to record, e.g. a re-fetch of a seen version)
+    events: tuple[Event, ...] = ()
 
 
 def _apply(inv: Invoice, event: Event, *, bump: bool = False, **changes: Any) -> Invoice:
@@ -100,9 +103,13 @@ def view(inv: Invoice, customer: Customer, now: datetime) -> Decision:
     needs_ack = inv.ack_mode is AckMode.REQUIRE_ACKNOWLEDGMENT or (
         inv.ack_mode is AckMode.OPTIONAL_ACKNOWLEDGMENT and bool(tokens)
     )
+    events: tuple[Event, ...] = (Event.VIEW,)
     if first_view and needs_ack:
         viewed = _apply(viewed, Event.REQUIRE_ACK)
-    return Decision(replace(viewed, viewed_version=viewed.version))
+        events += (Event.REQUIRE_ACK,)
+    # the same customer fetching the version it has already seen is no new fact (app polling)
+    news = inv.payer != customer.subscriber_key or inv.viewed_version != viewed.version
+    return Decision(replace(viewed, viewed_version=viewed.version), events=events if news else ())
 
 
 def start_payment(
@@ -124,7 +131,7 @@ def start_payment(
         payer_terminal_id=customer.payer_terminal_id,
         deadline_at=now + policy.paying_timeout,
     )
-    return Decision(paying)
+    return Decision(paying, events=(Event.CONFIRM_PIN,))
 
 
 def debit(inv: Invoice, ers_reference: str, now: datetime, policy: Policy) -> Decision:
@@ -147,7 +154,7 @@ def debit(inv: Invoice, ers_reference: str, now: datetime, policy: Policy) -> De
         paid_at=now,
         deadline_at=now + window if window is not None else None,
     )
-    return Decision(paid, (transfer,), notify=True)
+    return Decision(paid, (transfer,), notify=True, events=(Event.DEBIT_OK,))
 
 
 def reserve(inv: Invoice, now: datetime, policy: Policy) -> Decision:
@@ -165,7 +172,7 @@ def reserve(inv: Invoice, now: datetime, policy: Policy) -> Decision:
     reserved = _apply(
         inv, Event.RESERVE_OK, reserved=inv.total, deadline_at=now + timedelta(seconds=timeout)
     )
-    return Decision(reserved, (transfer,), notify=True)
+    return Decision(reserved, (transfer,), notify=True, events=(Event.RESERVE_OK,))
 
 
 def provider_outcome(
@@ -192,12 +199,14 @@ def provider_outcome(
 
 def decline(inv: Invoice, reason: str, now: datetime) -> Decision:
     """T9: the provider declined; the invoice fails."""
-    return Decision(_apply(inv, Event.DECLINED, reason=reason, deadline_at=None))
+    declined = _apply(inv, Event.DECLINED, reason=reason, deadline_at=None)
+    return Decision(declined, events=(Event.DECLINED,))
 
 
 def pin_locked(inv: Invoice, now: datetime) -> Decision:
     """The third wrong PIN on this invoice fails it (spec 13.7); nothing moved."""
-    return Decision(_apply(inv, Event.PIN_LOCKED, reason="PIN locked", deadline_at=None))
+    locked = _apply(inv, Event.PIN_LOCKED, reason="PIN locked", deadline_at=None)
+    return Decision(locked, events=(Event.PIN_LOCKED,))
 
 
 def provider_unavailable(
@@ -209,7 +218,8 @@ def provider_unavailable(
             inv,
             Event.PROVIDER_UNAVAILABLE,
             deadline_at=expiry_deadline(now, policy, cash_register),
-        )
+        ),
+        events=(Event.PROVIDER_UNAVAILABLE,),
     )
 
 
@@ -219,13 +229,15 @@ def user_cancel(inv: Invoice, now: datetime) -> Decision:
         raise errors.CannotCancelInProgress()
     if inv.state not in LIVE:
         raise errors.NotPayable(f"invoice is {inv.status.value}")
-    return Decision(_apply(inv, Event.USER_CANCEL, reason="user", deadline_at=None))
+    cancelled = _apply(inv, Event.USER_CANCEL, reason="user", deadline_at=None)
+    return Decision(cancelled, events=(Event.USER_CANCEL,))
 
 
 # -- the merchant's side -------------------------------------------------------------------
 def acknowledge(inv: Invoice, now: datetime) -> Decision:
     """T10: a PAID status was returned to the owning terminal (D-11); the payment settles."""
-    return Decision(_apply(inv, Event.ACKNOWLEDGE, deadline_at=None, settled_at=now))
+    acked = _apply(inv, Event.ACKNOWLEDGE, deadline_at=None, settled_at=now)
+    return Decision(acked, events=(Event.ACKNOWLEDGE,))
 
 
 def status_read(
@@ -253,14 +265,14 @@ def merchant_cancel(inv: Invoice, now: datetime) -> Decision:
     if state in (State.CANCELLED, State.REVERSED, State.FAILED):
         raise errors.AlreadyCanceled()
     transfers = (_release(inv, now),) if state is State.RESERVED else ()
-    return Decision(
-        _apply(inv, Event.MERCHANT_CANCEL, reason="merchant", deadline_at=None), transfers
-    )
+    cancelled = _apply(inv, Event.MERCHANT_CANCEL, reason="merchant", deadline_at=None)
+    return Decision(cancelled, transfers, events=(Event.MERCHANT_CANCEL,))
 
 
 def supersede(inv: Invoice, now: datetime) -> Decision:
     """T13: a cash register sent a new invoice; the live one is cancelled without notification."""
-    return Decision(_apply(inv, Event.SUPERSEDE, reason="superseded", deadline_at=None))
+    superseded = _apply(inv, Event.SUPERSEDE, reason="superseded", deadline_at=None)
+    return Decision(superseded, events=(Event.SUPERSEDE,))
 
 
 def terminal_unregistered(inv: Invoice, now: datetime) -> Decision:
@@ -269,6 +281,7 @@ def terminal_unregistered(inv: Invoice, now: datetime) -> Decision:
     return Decision(
         _apply(inv, Event.TERMINAL_UNREGISTERED, reason="terminal_unregistered", deadline_at=None),
         transfers,
+        events=(Event.TERMINAL_UNREGISTERED,),
     )
 
 
@@ -292,7 +305,7 @@ def update(
         Event.UPDATE,
         bump=True,
     )
-    return Decision(new)
+    return Decision(new, events=(Event.UPDATE,))
 
 
 def commit(inv: Invoice, amount: Money | None, ers_reference: str, now: datetime) -> Decision:
@@ -329,7 +342,7 @@ def commit(inv: Invoice, amount: Money | None, ers_reference: str, now: datetime
         settled_at=now,
         deadline_at=None,
     )
-    return Decision(paid, (transfer,))
+    return Decision(paid, (transfer,), events=(Event.COMMIT,))
 
 
 def refund(
@@ -358,7 +371,7 @@ def refund(
         at=now,
     )
     refunded = _apply(inv, Event.REFUND, refunded=inv.refunded + amount.amount)
-    return Decision(refunded, (transfer,))
+    return Decision(refunded, (transfer,), events=(Event.REFUND,))
 
 
 # -- deadlines -----------------------------------------------------------------------------
@@ -386,14 +399,16 @@ def deadline_passed(
         )
         message = CustomerMessage(inv.payer, text, now, inv.reference)
         reversed_ = _apply(inv, Event.ACK_WINDOW_ELAPSED, reason="reversed", deadline_at=None)
-        return Decision(reversed_, (transfer,), message=message)
+        return Decision(reversed_, (transfer,), message=message, events=(Event.ACK_WINDOW_ELAPSED,))
     if state is State.RESERVED:
         return Decision(
             _apply(inv, Event.COMMIT_DEADLINE, reason="expired", deadline_at=None),
             (_release(inv, now),),
+            events=(Event.COMMIT_DEADLINE,),
         )
     if state in LIVE:
-        return Decision(_apply(inv, Event.EXPIRE, reason="expired", deadline_at=None))
+        expired = _apply(inv, Event.EXPIRE, reason="expired", deadline_at=None)
+        return Decision(expired, events=(Event.EXPIRE,))
     if state is State.PAYING:
         return provider_unavailable(inv, now, policy, cash_register)
     return None

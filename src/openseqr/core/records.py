@@ -247,6 +247,54 @@ class DeliveryAttempt:
     error: str | None
 
 
+class EventKind(str, Enum):
+    """What an invoice event records (the console and certification tooling read these)."""
+
+    SENT = "sent"
+    UPDATED = "updated"
+    VIEWED = "viewed"
+    PAYING = "paying"
+    RESERVED = "reserved"
+    PAID = "paid"
+    FAILED = "failed"
+    ACKNOWLEDGED = "acknowledged"
+    COMMITTED = "committed"
+    REVERSED = "reversed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+    RECEIPT_SUBMITTED = "receipt_submitted"
+    NOTIFICATION_ATTEMPT = "notification_attempt"
+    NOTIFICATION_REDELIVERED = "notification_redelivered"
+
+
+class Actor(str, Enum):
+    """Who caused an invoice event; `system` is a deadline or the notification relay."""
+
+    TERMINAL = "terminal"
+    CUSTOMER = "customer"
+    OPERATOR = "operator"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceEvent:
+    """One line of an invoice's append-only history, written in the transaction of the change.
+
+    `kind` and `actor` hold `EventKind` / `Actor` values (plain strings on the way out of the
+    store); `actor_id` is the terminal id, the customer's subscriber key or the operator's name;
+    `detail` is small, flat text (amounts, reasons, HTTP status), never a PIN or a secret."""
+
+    event_id: int | None
+    invoice_reference: str
+    terminal_id: str
+    at: datetime
+    kind: str
+    actor: str
+    actor_id: str | None
+    detail: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Balances:
     """Ledger snapshot used by invariants checks: sum per currency must be zero."""
