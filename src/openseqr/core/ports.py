@@ -32,6 +32,7 @@ from .records import (
     CustomerMessage,
     DeliveryAttempt,
     Invoice,
+    InvoiceEvent,
     Notification,
     ReceiptDocument,
     Refund,
@@ -189,6 +190,16 @@ class Tx(Protocol):
     ) -> list[SettledTransaction]:
         """Payments with settled_at in [start, end) (state paid, not reversed) and refunds
         created in [start, end), of the reseller (or one terminal), ordered by time."""
+        ...
+
+    # invoice event history (append-only; written in the transaction of the change)
+    def append_event(self, event: InvoiceEvent) -> None: ...
+    def invoice_events(self, reference: str) -> list[InvoiceEvent]:
+        """Oldest first: ordered by `at`, then `event_id`."""
+        ...
+
+    def purge_events(self, cutoff: datetime, limit: int) -> int:
+        """Retention: delete, of the `limit` oldest rows, those before `cutoff`; how many."""
         ...
 
     # customer messages (SMS / app inbox)

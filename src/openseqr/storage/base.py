@@ -25,6 +25,7 @@ from openseqr.core.records import (
     CustomerMessage,
     DeliveryAttempt,
     Invoice,
+    InvoiceEvent,
     Notification,
     ReceiptDocument,
     Refund,
@@ -348,6 +349,18 @@ class SqlTx:
             SettledTransaction(kind, term, cashier, Money.from_minor(minor, cur), ers, dt_out(at))
             for kind, term, cashier, cur, minor, ers, at in self._c.execute(sql, params)
         ]
+
+    # -- invoice event history -----------------------------------------------------------------
+    def append_event(self, event: InvoiceEvent) -> None:
+        self._c.execute(self._q.append_event, self._m.event_params(event))
+
+    def invoice_events(self, reference: str) -> list[InvoiceEvent]:
+        params = {"invoice_reference": reference}
+        return [self._m.event(r) for r in self._c.execute(self._q.invoice_events, params)]
+
+    def purge_events(self, cutoff: datetime, limit: int) -> int:
+        params = {"cutoff": self._m.dt_in(cutoff), "limit": limit}
+        return int(self._c.execute(self._q.purge_events, params).rowcount)
 
     # -- customer messages ---------------------------------------------------------------------
     def insert_message(self, message: CustomerMessage) -> None:

@@ -26,6 +26,7 @@ from openseqr.core.records import (
     CustomerMessage,
     DeliveryAttempt,
     Invoice,
+    InvoiceEvent,
     InvoiceRow,
     Notification,
     PaymentMode,
@@ -74,6 +75,8 @@ TRANSACTION_PERIODS = ("period_id", "reseller_id", "terminal_id", "start_at", "e
 CUSTOMER_MESSAGES = ("subscriber_key", "message_text", "created_at", "invoice_reference")
 SERVICES = ("service_id", "name", "terminal_id", "order_url", "success_url", "failure_url",
             "cancel_url", "active", "created_at")  # fmt: skip
+INVOICE_EVENTS = ("invoice_reference", "terminal_id", "at", "kind", "actor", "actor_id",
+                  "detail_json")  # fmt: skip
 CLIENT_SESSIONS = ("token", "service_id", "terminal_id", "subscriber_key", "params_json",
                    "state", "created_at", "expires_at", "invoice_reference")  # fmt: skip
 
@@ -91,6 +94,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "customer_messages": CUSTOMER_MESSAGES,
     "services": SERVICES,
     "client_sessions": CLIENT_SESSIONS,
+    "invoice_events": INVOICE_EVENTS,
 }
 
 
@@ -376,6 +380,19 @@ class Mapper:
 
     def message(self, row: Row) -> CustomerMessage:
         return CustomerMessage(row[0], row[1], self.dt_out(row[2]), row[3])
+
+    # invoice event history
+    def event_params(self, e: InvoiceEvent) -> Params:
+        return {
+            "invoice_reference": e.invoice_reference, "terminal_id": e.terminal_id,
+            "at": self.dt_in(e.at), "kind": e.kind, "actor": e.actor, "actor_id": e.actor_id,
+            "detail_json": json.dumps(e.detail, separators=(",", ":")) if e.detail else None,
+        }  # fmt: skip
+
+    def event(self, row: Row) -> InvoiceEvent:
+        detail = {} if row[7] is None else json.loads(row[7])
+        return InvoiceEvent(row[0], row[1], row[2], self.dt_out(row[3]), row[4], row[5], row[6],
+                            detail)  # fmt: skip
 
     # External Services and client sessions
     def service_params(self, s: Service) -> Params:

@@ -239,6 +239,21 @@ WHERE reseller_id = :reseller_id AND terminal_id = :terminal_id
   AND created_at >= :start AND created_at < :end
 ORDER BY settled_at, ers_reference
 
+-- ------------------------------------------------------------------ invoice event history
+-- name: append_event
+INSERT INTO invoice_events ({invoice_events}) VALUES ({invoice_events:values})
+
+-- name: invoice_events
+SELECT event_id, {invoice_events} FROM invoice_events WHERE invoice_reference = :invoice_reference
+ORDER BY at, event_id
+
+-- Retention: of the `limit` oldest rows by id (ids grow with time), those older than the cutoff;
+-- reads at most `limit` rows of the primary key, so a purge with nothing to do costs nothing.
+-- name: purge_events
+DELETE FROM invoice_events
+WHERE event_id IN (SELECT event_id FROM invoice_events ORDER BY event_id LIMIT :limit)
+  AND at < :cutoff
+
 -- ------------------------------------------------------------------- customer messages
 -- name: insert_message
 INSERT INTO customer_messages ({customer_messages}) VALUES ({customer_messages:values})
