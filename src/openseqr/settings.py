@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     auth_principal_free_failures: int = 5
     auth_max_wait_seconds: float = 60.0
     kdf_threads: int = 1  # concurrent Argon2 runs per process, off the event loop
+    # invoice events older than this are purged by the worker loop; 0 or less: keep all
+    event_retention_days: float = 400.0
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -76,6 +78,11 @@ class Settings(BaseSettings):
             + (f"; denied: {', '.join(denied)}" if denied else "")
             + " (OPENSEQR_ALLOW_<KIND>_NOTIFICATIONS=true|false overrides)"
         )
+
+    @property
+    def event_retention(self) -> timedelta | None:
+        days = self.event_retention_days
+        return timedelta(days=days) if days > 0 else None
 
     @property
     def ack_window(self) -> timedelta | None:

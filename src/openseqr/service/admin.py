@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from ..core.history import redelivery_event
 from ..core.ports import Store
 from ..core.records import (
     AckMode,
@@ -208,9 +209,10 @@ def show_notification(ctx: Context, notification_id: str) -> NotificationDetail:
 
 
 def redeliver_notification(
-    ctx: Context, notification_id: str, now: datetime | None = None
+    ctx: Context, notification_id: str, now: datetime | None = None, *, operator: str | None = None
 ) -> Notification:
-    """Pending again, due now, with exactly one more attempt allowed."""
+    """Pending again, due now, with exactly one more attempt allowed; the invoice's history
+    records it as the `operator`'s (their name, for the console's audit trail)."""
     now = now or ctx.now()
     with ctx.store.transaction() as tx:
         n = tx.get_notification(notification_id)
@@ -218,5 +220,6 @@ def redeliver_notification(
             raise AdminError(f"no notification {notification_id!r}")
         n = replace(n, status="pending", next_attempt_at=now, max_attempts=n.attempts + 1)
         tx.update_notification(n)
+        tx.append_event(redelivery_event(n, operator, now))
     publish(ctx)
     return n

@@ -32,6 +32,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
         destinations=DestinationPolicy(**settings.notification_destinations()),
         sandbox=settings.sandbox,
         auth=auth_limits(settings),
+        event_retention=settings.event_retention,
     )
     ctx = Context(store, clock or SystemClock(), policy, config)
     if settings.sandbox:

@@ -30,6 +30,7 @@ class Config:
     notify_timeout: float = 5.0  # D-03; also sets the relay's lease (core.delivery.lease_until)
     sandbox: bool = True
     auth: AuthLimits = field(default_factory=AuthLimits)  # failed-login limits, KDF pool
+    event_retention: timedelta | None = timedelta(days=400)  # A-49; None: keep every event
 
 
 class Context:

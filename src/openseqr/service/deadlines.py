@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..core import errors, machine
-from ..core.records import TerminalKind
+from ..core.records import Actor, TerminalKind
 from .context import Context
 from .writes import persist
 
@@ -30,7 +30,7 @@ def expire_due(ctx: Context, now: datetime | None = None, limit: int = 200) -> i
                 decision = machine.deadline_passed(inv, now, ctx.policy, register)
                 if decision is None:
                     continue
-                persist(ctx, tx, inv, decision, terminal)
+                persist(ctx, tx, inv, decision, terminal, actor=Actor.SYSTEM, at=now)
                 done += 1
         except errors.PaymentInProgress:
             continue  # changed under us (acknowledged at the last moment); next tick decides

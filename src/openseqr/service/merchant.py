@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..core import errors, ids, machine
+from ..core import errors, history, ids, machine
 from ..core.invoicing import AmountDraft, InvoiceDraft, merged_update, new_invoice, positive_amount
 from ..core.money import Money
 from ..core.ports import DuplicateKey, Tx
@@ -75,6 +75,7 @@ def send_invoice(
                 if terminal.kind is TerminalKind.CASH_REGISTER:
                     _supersede_live(ctx, tx, terminal)
                 tx.insert_invoice(inv)
+                tx.append_event(history.sent_event(inv, now))
             return SentInvoice(inv.reference, urls.invoice_qr(inv.reference))
         except DuplicateKey:
             continue
@@ -188,12 +189,15 @@ def submit_payment_receipt(
     receipt_type: str | None,
 ) -> None:
     """Attach a receipt document to a payment or refund (D-24, D-25: anything goes, even empty)."""
-    caller.require_terminal()
+    terminal = caller.require_terminal()
+    now = ctx.now()
     with ctx.store.transaction() as tx:
-        _payment_or_refund(tx, caller, ers_reference or "")
+        found = _payment_or_refund(tx, caller, ers_reference or "")
         tx.insert_receipt_document(
-            ReceiptDocument(ers_reference or "", mime_type, data, receipt_type, ctx.now())
+            ReceiptDocument(ers_reference or "", mime_type, data, receipt_type, now)
         )
+        size = len(data or b"")
+        tx.append_event(history.receipt_event(found, terminal.terminal_id, mime_type, size, now))
 
 
 def refund_payment(

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from ..core import errors
 from ..core.delivery import lease_until
+from ..core.history import attempt_event, transition_events
 from ..core.ids import notification_id
 from ..core.machine import Decision
 from ..core.ports import Tx
-from ..core.records import Invoice, Notification, Terminal
+from ..core.records import Actor, DeliveryAttempt, Invoice, Notification, Terminal
 from ..protocol.notify import DELIVERY_ID_FIELD, encode_notification
 from .context import Context
 
@@ -29,8 +31,16 @@ def persist(
     decision: Decision,
     terminal: Terminal,
     outbox: list[Owned] | None = None,
+    *,
+    actor: Actor | None = None,
+    actor_id: str | None = None,
+    at: datetime | None = None,
 ) -> Invoice:
-    """Write a decision atomically: ledger, invoice (compare-and-set), outbox, message.
+    """Write a decision atomically: ledger, invoice (compare-and-set), history, outbox, message.
+
+    The history gets one row per event of the decision (`core.history`), at `at` (default:
+    now), by `actor` (default: whoever the table names for the event; a deadline passes
+    `Actor.SYSTEM`, an operator's action `Actor.OPERATOR` with their name).
 
     With `outbox` and a relay in this process, a notification row is written leased to this
     process (due only when the lease lapses) and appended to `outbox`, for `publish` after the
@@ -41,8 +51,10 @@ def persist(
     if not tx.save_invoice(decision.invoice, before.rev):
         raise errors.PaymentInProgress("the invoice changed concurrently; try again")
     inv = decision.invoice
+    now = ctx.now()
+    for event in transition_events(before, decision, at or now, actor, actor_id):
+        tx.append_event(event)
     if decision.notify and inv.notification_url:
-        now = ctx.now()
         owned = outbox is not None and ctx.relay is not None
         nid = notification_id()
         notification = Notification(
@@ -64,6 +76,14 @@ def persist(
     if decision.message is not None:
         tx.insert_message(decision.message)
     return replace(inv, rev=before.rev + 1)
+
+
+def record_delivery(tx: Tx, attempt: DeliveryAttempt, outcome: Notification) -> None:
+    """A notification attempt: its log row, the outbox row after it, and the invoice's history
+    line, in the one transaction of the relay that made the attempt."""
+    tx.record_attempt(attempt)
+    tx.update_notification(outcome)
+    tx.append_event(attempt_event(attempt, outcome))
 
 
 def publish(ctx: Context, owned: Sequence[Owned] = ()) -> None:

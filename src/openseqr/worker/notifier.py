@@ -38,6 +38,7 @@ from ..core.delivery import is_delivered, is_retryable, lease_until, next_attemp
 from ..core.records import DeliveryAttempt, Notification
 from ..protocol.notify import NOTIFICATION_CONTENT_TYPE, SIGNATURE_HEADER, sign
 from ..service.context import Context
+from ..service.writes import record_delivery
 from .pinning import denial, pinned_transport
 
 log = logging.getLogger("openseqr.notifier")
@@ -260,8 +261,7 @@ class NotificationRelay:
         secrets: dict[str, str | None] = {}
         with ctx.store.transaction() as tx:
             for attempt, outcome in done:
-                tx.record_attempt(attempt)
-                tx.update_notification(outcome)
+                record_delivery(tx, attempt, outcome)
             if limit:
                 claimed = tx.claim_notifications(now, lease, limit)
             for terminal_id in {n.terminal_id for n in claimed}:
@@ -274,8 +274,7 @@ class NotificationRelay:
         for attempt, outcome in done:
             try:
                 with self.ctx.store.transaction() as tx:
-                    tx.record_attempt(attempt)
-                    tx.update_notification(outcome)
+                    record_delivery(tx, attempt, outcome)
             except Exception:
                 log.exception(
                     "could not record attempt %s of notification %s",
