@@ -13,6 +13,7 @@ run while the server runs. Credentials are never printed (only whether a secret 
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
@@ -102,6 +103,14 @@ def _emit(data: Any, as_json: bool, show: Callable[[], None]) -> None:
 
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+
+
+def _operator_name() -> str:
+    """Who runs an operator command, for the invoice history: the login name, as `cli:NAME`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name in this environment
+        return "cli"
 
 
 # -- terminals ------------------------------------------------------------------------------
@@ -423,7 +432,7 @@ def notifications_redeliver(notification_id: str, database: str | None) -> None:
     from ..service import admin
 
     with operator_context(database) as ctx:
-        n = admin.redeliver_notification(ctx, notification_id)
+        n = admin.redeliver_notification(ctx, notification_id, operator=_operator_name())
     click.echo(
         f"notification {n.notification_id} is pending again "
         f"(attempt {n.attempts + 1} of {n.max_attempts})"
