@@ -23,7 +23,7 @@ from .records import (
     Notification,
     Refund,
 )
-from .states import WIRE, Event, next_state
+from .states import WIRE, Event, State, next_state
 
 K, A = EventKind, Actor
 
@@ -66,19 +66,22 @@ def transition_events(
     """The history lines of one decision. `actor` overrides the table's (a deadline is the
     system's, a console action an operator's); the id defaults to the terminal or the payer."""
     after = decision.invoice
+    steps: list[tuple[EventKind, Actor, State]] = []
     state = before.state
-    out: list[InvoiceEvent] = []
     for event in decision.events:
         state = next_state(state, event)
         entry = KINDS.get(event)
-        if entry is None:
-            continue
-        kind, usual = entry
-        who = actor or usual
-        detail = {"status": WIRE[state].value, "version": str(after.version)}
+        if entry is not None:
+            steps.append((entry[0], actor or entry[1], state))
+        elif steps:  # folded into the line before: it shows the status this event led to
+            steps[-1] = (*steps[-1][:2], state)
+    money = _money_detail(decision.transfers, after.reseller_id)
+    out = []
+    for kind, who, reached in steps:
+        detail = {"status": WIRE[reached].value, "version": str(after.version)}
         if kind in _WITH_REASON and after.reason:
             detail["reason"] = after.reason
-        detail.update(_money_detail(decision.transfers, after.reseller_id))
+        who_id = actor_id if actor_id is not None else _usual_id(who, after)
         out.append(
             InvoiceEvent(
                 None,
@@ -87,9 +90,9 @@ def transition_events(
                 at,
                 kind.value,
                 who.value,
-                actor_id if actor_id is not None else _usual_id(who, after),
-                detail,
-            )
+                who_id,
+                {**detail, **money},
+            )  # fmt: skip
         )
     return out
 

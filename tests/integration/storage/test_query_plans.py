@@ -25,6 +25,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PARAMS: dict[str, Any] = {
     "terminal_id": "t1",
     "reference": "20260101000000001",
+    "invoice_reference": "20260101000000001",
     "msisdn": "46700000001",
     "source": "127.0.0.1",
     "subscriber_key": "101",
@@ -46,6 +47,8 @@ HOT = {
     "source_failures": ("pay: wrong PINs from this address", "sqlite_autoindex_pin_sources_1",
                         "pin_sources_pkey"),
     "due_invoices": ("deadline scan", "invoices_deadline", "invoices_deadline"),
+    "invoice_events": ("an invoice's event history (console, CLI)", "invoice_events_invoice",
+                       "invoice_events_invoice"),
 }  # fmt: skip
 OUTBOX = {"sqlite": "due_notifications", "postgres": "claim_notifications"}  # outbox due rows
 

@@ -18,6 +18,7 @@ from openseqr.service import admin, merchant, wallet
 from openseqr.service.auth import authenticate
 from openseqr.service.bootstrap import build
 from openseqr.service.clock import ManualClock
+from openseqr.service.events import invoice_history
 from openseqr.settings import Settings
 from openseqr.worker.notifier import NotificationRelay
 from tests.helpers import free_port
@@ -229,3 +230,40 @@ def test_an_unreachable_endpoint_is_recorded(ctx):
     relay_once(ctx)
     n, (attempt,) = notifications(ctx, ref)
     assert attempt.status_code is None and attempt.error and n.status == "pending"
+
+
+def test_every_attempt_and_redelivery_is_in_the_invoice_history(ctx, clock, receiver):
+    """A-47: written in the transaction that records the attempt on the outbox row."""
+    receiver.statuses = [503, 200, 200]
+    ref = paid_invoice(ctx, receiver.url)
+    relay_once(ctx)
+    clock.advance(1)
+    relay_once(ctx)
+    n, attempts = notifications(ctx, ref)
+    admin.redeliver_notification(ctx, n.notification_id, operator="ops-anna")
+    relay_once(ctx)
+    events = [e for e in invoice_history(ctx, ref) if e.kind.startswith("notification")]
+    assert [(e.kind, e.actor, e.actor_id) for e in events] == [
+        ("notification_attempt", "system", None),
+        ("notification_attempt", "system", None),
+        ("notification_redelivered", "operator", "ops-anna"),
+        ("notification_attempt", "system", None),
+    ]
+    tried = [e for e in events if e.kind == "notification_attempt"]
+    assert [(e.detail["attempt"], e.detail["outcome"], e.detail["http_status"]) for e in tried] == [
+        ("1", "retrying", "503"),
+        ("2", "delivered", "200"),
+        ("3", "delivered", "200"),
+    ]
+    _, attempts = notifications(ctx, ref)
+    assert [e.at for e in tried] == [a.started_at for a in attempts]
+    assert all(float(e.detail["latency_ms"]) >= 0 for e in tried)
+    assert {e.detail["notification_id"] for e in events} == {n.notification_id}
+
+
+def test_an_unreachable_endpoint_is_in_the_invoice_history_with_its_error(ctx):
+    ref = paid_invoice(ctx, f"http://127.0.0.1:{free_port()}/gone")
+    relay_once(ctx)
+    (event,) = [e for e in invoice_history(ctx, ref) if e.kind == "notification_attempt"]
+    assert event.detail["outcome"] == "retrying" and "http_status" not in event.detail
+    assert event.detail["error"].startswith("ConnectError")
