@@ -2,7 +2,7 @@
 and actors, and what each history line says (A-47)."""
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -18,33 +18,12 @@ from openseqr.core.records import (
     Notification,
     PaymentMode,
     Refund,
-    Reseller,
     Token,
 )
 from openseqr.core.states import Event, State
+from tests.unit.core.sample_invoices import ALICE, POLICY, RESELLER, T0, an_invoice
 
-T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-POLICY = machine.Policy()
-ALICE = Customer("101", "46700000001", "hash", "Alice", "abc")
 BOB = Customer("102", "46700000002", "hash", "Bob", "def")
-SHOP = Reseller("shop", "9900", "hash", "Shop")
-
-
-def an_invoice(**kw) -> Invoice:
-    base = dict(
-        reference="20260115000000001",
-        terminal_id="t1",
-        reseller_id="shop",
-        state=State.ISSUED,
-        version=1,
-        payment_mode=PaymentMode.IMMEDIATE_DEBIT,
-        ack_mode=AckMode.NO_ACKNOWLEDGMENT,
-        issue_date=T0,
-        total=Money.of("500", "SEK"),
-        created_at=T0,
-    )
-    base.update(kw)
-    return Invoice(**base)
 
 
 def lines(before: Invoice, decision: machine.Decision, **kw) -> list[tuple[str, str, str | None]]:
@@ -176,7 +155,7 @@ def test_a_commit_records_what_the_merchant_got() -> None:
 def test_a_refund_records_its_own_amount_and_reference() -> None:
     unacked = machine.debit(paying(), "E1", T0, POLICY).invoice
     settled = machine.acknowledge(unacked, T0).invoice
-    decision = machine.refund(settled, Money.of("50", "SEK"), "R1", SHOP, T0)
+    decision = machine.refund(settled, Money.of("50", "SEK"), "R1", RESELLER, T0)
     (event,) = history.transition_events(settled, decision, T0)
     assert (event.kind, event.actor, event.actor_id) == ("refunded", "terminal", "t1")
     assert (event.detail["amount"], event.detail["ers_reference"]) == ("50.00 SEK", "R1")

@@ -1,7 +1,7 @@
 """Decisions of the domain core: ledger transfers, notifications, versions (spec 8)."""
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,35 +11,11 @@ from openseqr.core.ledger import HOLDS, TransferKind
 from openseqr.core.money import Money
 from openseqr.core.records import (
     AckMode,
-    Customer,
-    Invoice,
     PaymentMode,
-    Reseller,
     Token,
 )
 from openseqr.core.states import State, WireStatus
-
-T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-POLICY = machine.Policy()
-ALICE = Customer("101", "46700000001", "hash", "Alice", "abc")
-RESELLER = Reseller("shop", "9900", "hash", "Shop")
-
-
-def an_invoice(**kw) -> Invoice:
-    base = dict(
-        reference="20260115000000001",
-        terminal_id="t1",
-        reseller_id="shop",
-        state=State.ISSUED,
-        version=1,
-        payment_mode=PaymentMode.IMMEDIATE_DEBIT,
-        ack_mode=AckMode.NO_ACKNOWLEDGMENT,
-        issue_date=T0,
-        total=Money.of("500", "SEK"),
-        created_at=T0,
-    )
-    base.update(kw)
-    return Invoice(**base)
+from tests.unit.core.sample_invoices import ALICE, POLICY, RESELLER, T0, an_invoice
 
 
 def paid(inv=None):
