@@ -136,3 +136,37 @@ def test_sqlite_check_catches_a_scan(sqlite_url: str) -> None:
 def test_postgres_check_catches_a_scan(postgres_url: str) -> None:
     with pytest.raises(AssertionError, match="scans a table"):
         check_postgres(postgres_url, "title lookup", "invoices_pkey", UNINDEXED)
+
+
+# The retention purge (A-48, A-49) runs in the background, not on a request, but it must not
+# read the whole history each minute: it takes the oldest ids from the primary key (a scan that
+# stops at LIMIT) and deletes by probing the key.
+PURGE_PARAMS = {"cutoff": NOW, "limit": 1000}
+
+
+def test_sqlite_event_purge_probes_the_primary_key(sqlite_url: str) -> None:
+    conn = sqlite3.connect(sqlite_path(sqlite_url))
+    try:
+        params = {"cutoff": NOW.isoformat(), "limit": 1000}
+        plan = [
+            r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + load("sqlite").purge_events, params)
+        ]
+    finally:
+        conn.close()
+    assert plan[0] == "SEARCH invoice_events USING INTEGER PRIMARY KEY (rowid=?)", plan
+
+
+@pytest.mark.postgres
+def test_postgres_event_purge_probes_the_primary_key(postgres_url: str) -> None:
+    """With sequential scans allowed and a history big enough for the planner to prefer one."""
+    with psycopg.connect(postgres_url, autocommit=True, cursor_factory=psycopg.ClientCursor) as c:
+        c.execute(
+            "INSERT INTO invoice_events (invoice_reference, terminal_id, at, kind, actor)"
+            " SELECT 'R' || g, 't1', now() - g * interval '1 minute', 'sent', 'terminal'"
+            " FROM generate_series(1, 100000) AS g"
+        )
+        c.execute("ANALYZE invoice_events")
+        rows = c.execute("EXPLAIN " + load("postgres").purge_events, PURGE_PARAMS).fetchall()
+    plan = "\n".join(r[0] for r in rows)
+    assert "Seq Scan" not in plan, plan
+    assert "Index Cond: (event_id = ANY" in plan, plan

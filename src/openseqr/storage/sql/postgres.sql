@@ -25,3 +25,12 @@ WITH due AS (
 UPDATE notifications AS n SET next_attempt_at = :lease_until
 FROM due WHERE n.notification_id = due.notification_id
 RETURNING {notifications@n}, due.next_attempt_at
+
+-- name: purge_events
+-- The shared form lets the planner hash-join a scan of the whole table; an array of the oldest
+-- ids makes it probe the primary key for each. Rows another purger holds are skipped.
+DELETE FROM invoice_events
+WHERE event_id = ANY (ARRAY(
+    SELECT event_id FROM invoice_events ORDER BY event_id LIMIT :limit FOR UPDATE SKIP LOCKED
+))
+  AND at < :cutoff
