@@ -92,7 +92,7 @@ def transition_events(
                 who.value,
                 who_id,
                 {**detail, **money},
-            )  # fmt: skip
+            )
         )
     return out
 
