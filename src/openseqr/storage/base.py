@@ -317,6 +317,9 @@ class SqlTx:
         params = {"notification_id": notification_id}
         return [self._m.attempt(r) for r in self._c.execute(self._q.attempts_of, params)]
 
+    def pending_notifications(self) -> int:
+        return int(self._c.execute(self._q.pending_notifications).fetchone()[0])
+
     # -- reconciliation ------------------------------------------------------------------------
     def insert_period(self, period: TransactionPeriod) -> None:
         params = self._m.period_params(period)

@@ -198,6 +198,9 @@ ORDER BY created_at, notification_id LIMIT :limit
 SELECT {delivery_attempts} FROM delivery_attempts WHERE notification_id = :notification_id
 ORDER BY attempt
 
+-- name: pending_notifications
+SELECT count(*) FROM notifications WHERE status = 'pending'
+
 -- ---------------------------------------------------------------------- reconciliation
 -- name: insert_period
 INSERT INTO transaction_periods ({transaction_periods})
