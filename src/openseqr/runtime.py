@@ -6,13 +6,13 @@ notification relay into the `Context` (the `core.ports.Relay` port) for as long 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 
 from .core.ports import Clock
+from .observability import logs
 from .server import app as server_app
 from .service.bootstrap import build
 from .service.context import Context
@@ -50,5 +50,6 @@ def create_app(
 
 def app_from_env() -> Starlette:
     """Factory for `uvicorn --factory` / multi-process serving: settings from OPENSEQR_*."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return create_app(Settings())
+    settings = Settings()
+    logs.configure(settings.log_format)
+    return create_app(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
     kdf_threads: int = 1  # concurrent Argon2 runs per process, off the event loop
     # invoice events older than this are purged by the worker loop; 0 or less: keep all
     event_retention_days: float = 400.0
+    # Observability (docs/operations.md): without a token /metrics answers loopback only
+    metrics_token: str | None = None
+    log_format: Literal["json", "text"] = "json"
+    request_log: bool = True  # one JSON line per request
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -35,6 +35,7 @@ NOT_JSON = {
     "/",  # plain-text index
     "/app",  # the web app shell (docs/wallet-app.md)
     "/app/",
+    "/metrics",  # Prometheus text format (docs/operations.md)
 }
 
 
@@ -115,6 +116,7 @@ def test_real_answers_validate_against_the_documented_models(app: Any) -> None:
         call, api = Recorder(http), "/api/app/v1"
         auth = _signed_in(call)
         call("GET", "/health")
+        call("GET", "/ready")
         call("GET", f"{api}/openapi.json")
         call("GET", "/qr.png", params={"code": "HTTP://SEQR.SE/R1"})
         call("GET", "/qr.svg", params={"code": "HTTP://SEQR.SE/R1", "scale": "99"})

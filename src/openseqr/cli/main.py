@@ -76,6 +76,8 @@ def serve(
     """Run the SEQR server: merchant SOAP API, app API, background loops."""
     import uvicorn
 
+    from ..observability import logs, multiproc
+
     if database:
         os.environ["OPENSEQR_DATABASE_URL"] = database
     if ack_window is not None:
@@ -95,14 +97,25 @@ def serve(
         f"(SOAP: {public}/soap/merchant/cashregister-2?wsdl)"
     )
     click.echo(settings.profile_summary())
+    metrics_dir = multiproc.prepare(workers)  # before any process imports prometheus_client
+    try:
+        _run_uvicorn(uvicorn, host, port, workers, settings, logs.config(settings.log_format))
+    finally:
+        multiproc.cleanup(metrics_dir)
+
+
+def _run_uvicorn(
+    uvicorn: Any, host: str, port: int, workers: int, settings: Settings, log_config: dict[str, Any]
+) -> None:
     uvicorn.run(
         "openseqr.runtime:app_from_env",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        access_log=False,
+        access_log=False,  # our request log (observability.requests) replaces it
         log_level="warning",
+        log_config=log_config,
         timeout_graceful_shutdown=5,
         # A-28: uvicorn's protocol plus a request-head deadline and per-source connection cap
         http="openseqr.server.limits:GuardedHttpToolsProtocol",

@@ -14,6 +14,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
 from ..core.ports import Clock
+from ..observability import multiproc, scrape
+from ..observability.requests import ObserveRequests
 from ..service.bootstrap import build
 from ..service.context import Context
 from ..settings import Settings
@@ -54,10 +56,22 @@ def create_app(
                     yield
         finally:
             ctx.store.close()
+            multiproc.process_exit()
 
     routes: list[BaseRoute] = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
     routes += [Route("/", index)] + json_api.routes() + webapp.routes(settings)
+    routes.append(Route("/metrics", scrape.endpoint(_pending(ctx), settings.metrics_token)))
+    observe = Middleware(ObserveRequests, soap_paths=SOAP_PATHS, log_requests=settings.request_log)
     guard = Middleware(EdgeGuard, limits=EdgeLimits.from_settings(settings))
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[observe, guard])
+    app.state.database_url = settings.resolved_database_url()
     app.state.ctx = ctx
     return app
+
+
+def _pending(ctx: Context) -> Callable[[], int]:
+    def pending() -> int:
+        with ctx.store.transaction(write=False) as tx:
+            return tx.pending_notifications()
+
+    return pending

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..core import errors as e
+from ..observability.requests import annotate
 from ..service.context import Context
 from .problems import BadRequest, PayloadTooLarge, Unprocessable, error_response
 
@@ -115,6 +116,7 @@ def check_path(request: Request) -> None:
 
 def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
+        annotate(request.scope, route=op.path)
         try:
             check_path(request)
             if op.body is not None:

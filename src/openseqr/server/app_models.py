@@ -200,6 +200,10 @@ class Health(Answer):
     status: Literal["ok"]
 
 
+class Ready(Answer):
+    status: Literal["ok"]
+
+
 class Problem(Answer):
     """RFC 9457 problem details; `error`/`message` repeat `type`/`detail` for older clients."""
 

@@ -16,6 +16,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from ..core import errors
+from ..observability.metrics import LOAD_SHED
+from ..observability.requests import annotate
 from ..protocol import codec
 from ..protocol import messages as m
 from ..protocol.envelope import local_name, parse_body_element
@@ -299,16 +301,22 @@ def make_endpoint(ctx: Context, max_inflight: int = 512) -> Callable[[Request], 
                 else ResultCode.SYSTEM_ERROR
             )
             resp = failure(exc.operation or "benchmarkingNop", code)
-            return Response(codec.encode_response(resp), media_type=XML)
+            return _answer(request, resp)
         if busy:
-            resp = failure(_operation(req), ResultCode.SYSTEM_BUSY)
-            return Response(codec.encode_response(resp), media_type=XML)
+            LOAD_SHED.inc()
+            return _answer(request, failure(_operation(req), ResultCode.SYSTEM_BUSY))
         compat = request.headers.get("x-openseqr-compat") == "2015"
         source = source_of(request.client.host if request.client else None)
         resp = await handle(ctx, req, source, compat)
-        return Response(codec.encode_response(resp), media_type=XML)
+        return _answer(request, resp)
 
     return endpoint
+
+
+def _answer(request: Request, resp: m.ErsResponse) -> Response:
+    op = resp.OPERATION if resp.OPERATION in RESPONSES else "unsupported"  # bounded label
+    annotate(request.scope, soap_operation=op, soap_result_code=resp.result_code)
+    return Response(codec.encode_response(resp), media_type=XML)
 
 
 def _get(request: Request) -> Response:

@@ -18,6 +18,7 @@ from ..core.ids import notification_id
 from ..core.machine import Decision
 from ..core.ports import Tx
 from ..core.records import Actor, DeliveryAttempt, Invoice, Notification, Terminal
+from ..observability.metrics import count_invoice_change
 from ..protocol.notify import DELIVERY_ID_FIELD, encode_notification
 from .context import Context
 
@@ -54,6 +55,7 @@ def persist(
     now = ctx.now()
     for event in transition_events(before, decision, at or now, actor, actor_id):
         tx.append_event(event)
+    count_invoice_change(before, inv)
     if decision.notify and inv.notification_url:
         owned = outbox is not None and ctx.relay is not None
         nid = notification_id()

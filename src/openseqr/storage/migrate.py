@@ -116,3 +116,40 @@ def _advisory_lock(url: str) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_ADVISORY_KEY,))
+
+
+def pending_migrations(database_url: str, timeout: float = 3.0) -> list[str]:
+    """The migration ids not yet applied, read without writing anything (for `/ready`): a
+    missing SQLite file or yoyo table means none is. Raises when the database cannot be
+    reached within about `timeout` seconds."""
+    dialect = dialect_of(database_url)
+    wanted = [m.id for m in _migrations(dialect)]
+    return [i for i in wanted if i not in _applied(database_url, dialect, timeout)]
+
+
+_APPLIED = "SELECT migration_id FROM _yoyo_migration"
+
+
+def _applied(database_url: str, dialect: str, timeout: float) -> set[str]:
+    if dialect == "sqlite":
+        path = sqlite_path(database_url).resolve()
+        if not path.exists():
+            return set()
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=timeout)
+        try:
+            return {row[0] for row in conn.execute(_APPLIED)}
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return set()
+            raise
+        finally:
+            conn.close()
+    import psycopg
+    from psycopg import errors
+
+    url = "postgresql://" + database_url.partition("://")[2]
+    with psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout))) as pg:
+        try:
+            return {row[0] for row in pg.execute(_APPLIED)}
+        except errors.UndefinedTable:
+            return set()

@@ -36,6 +36,7 @@ import httpx
 
 from ..core.delivery import is_delivered, is_retryable, lease_until, next_attempt_at
 from ..core.records import DeliveryAttempt, Notification
+from ..observability.metrics import count_delivery
 from ..protocol.notify import NOTIFICATION_CONTENT_TYPE, SIGNATURE_HEADER, sign
 from ..service.context import Context
 from ..service.writes import record_delivery
@@ -350,4 +351,15 @@ class NotificationRelay:
                 outcome = replace(n, attempts=attempts, next_attempt_at=due, last_error=last)
             log.warning("notification %s to %s: %s", n.notification_id, n.url, last)
         attempt = DeliveryAttempt(n.notification_id, attempts, started, duration_ms, status, error)
+        _count(outcome, denied, n.created_at, ctx.now())
         return attempt, outcome
+
+
+def _count(outcome: Notification, denied: str | None, created_at: datetime, now: datetime) -> None:
+    """The attempt in the metrics; a delivery's delay runs from the commit that owed it."""
+    if outcome.status == "delivered":
+        count_delivery("delivered", (now - created_at).total_seconds())
+    elif denied:
+        count_delivery("denied")
+    else:
+        count_delivery("failed" if outcome.status == "failed" else "retrying")

@@ -1,0 +1,102 @@
+"""One JSON log line and the metrics of every request, and its `X-Request-Id`.
+
+`ObserveRequests` is the outermost ASGI middleware. It takes the client's `X-Request-Id` when
+it is a short token of safe characters (`REQUEST_ID`), else makes one, and returns it on every
+response. The endpoints say what a request was with `annotate(scope, ...)`: the route template
+of a JSON operation (never the raw path, which may carry a session token and would make the
+series unbounded), the SOAP operation and its resultCode. Only these are logged: no body,
+query string or header but the request id, so PINs and passwords never reach the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from . import metrics
+
+log = logging.getLogger("openseqr.request")
+REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:/+=@-]{0,127}")
+HEADER = b"x-request-id"
+NOTE = "openseqr.observed"  # the scope key of what the endpoints tell about the request
+
+
+def request_id(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name == HEADER:
+            return value.decode() if REQUEST_ID.fullmatch(value) else uuid.uuid4().hex
+    return uuid.uuid4().hex
+
+
+def annotate(scope: Any, **facts: str | int) -> None:
+    """Record what this request was (route=, soap_operation=, soap_result_code=); a no-op
+    when the app runs without the middleware."""
+    note = scope.get(NOTE)
+    if note is not None:
+        note.update(facts)
+
+
+class ObserveRequests:
+    def __init__(self, app: Any, soap_paths: tuple[str, ...], log_requests: bool = True) -> None:
+        self.app = app
+        self.soap_paths = frozenset(soap_paths)
+        self.log_requests = log_requests
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        rid = request_id(scope["headers"])
+        note: dict[str, Any] = {}
+        scope[NOTE] = note
+        status = 500  # what the client sees if the app fails before answering (uvicorn's)
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (HEADER, rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._finished(scope, note, rid, status, time.perf_counter() - started)
+
+    def _finished(
+        self, scope: dict[str, Any], note: dict[str, Any], rid: str, status: int, seconds: float
+    ) -> None:
+        op = note.get("soap_operation")
+        if op is not None:
+            metrics.observe_soap(op, str(note.get("soap_result_code", "fault")), seconds)
+        elif scope["path"] in self.soap_paths and scope["method"] == "POST":
+            metrics.observe_soap("unknown", "fault", seconds)  # not even an operation was read
+        route = note.get("route")
+        if route is not None:
+            metrics.observe_app(route, status)
+        if self.log_requests:
+            client = scope.get("client")
+            log.info(
+                "request",
+                extra={
+                    "request_id": rid,
+                    "method": scope["method"],
+                    "route": route or _fixed_route(scope),
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                    "client": client[0] if client else None,
+                    **note,
+                },
+            )
+
+
+def _fixed_route(scope: dict[str, Any]) -> str | None:
+    """The path of a matched route without parameters (then it is its template); None for the
+    rest, whose raw path may carry a secret or anything a client made up."""
+    if "endpoint" in scope and not scope.get("path_params"):
+        return str(scope["path"])
+    return None
