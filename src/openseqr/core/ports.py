@@ -17,7 +17,7 @@ Rules every adapter keeps:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -180,6 +180,10 @@ class Tx(Protocol):
         ...
 
     def attempts_of(self, notification_id: str) -> list[DeliveryAttempt]: ...
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once this transaction has committed (never when it rolls back)."""
+        ...
+
     def pending_notifications(self) -> int:
         """How many rows are still owed (status pending), counted on the partial index."""
         ...

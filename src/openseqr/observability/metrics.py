@@ -105,11 +105,8 @@ def payment_outcome(before: Invoice, after: Invoice) -> str | None:
     return _ENDINGS.get(after.state)
 
 
-def count_invoice_change(before: Invoice, after: Invoice) -> None:
-    """Called by the single write point once the invoice row is written (compare-and-set won)."""
-    outcome = payment_outcome(before, after)
-    if outcome is None:
-        return
+def count_payment(outcome: str) -> None:
+    """An outcome of `payment_outcome`, after the transaction that wrote it committed."""
     _child(PAYMENTS, outcome).inc()
     if outcome == "reversed":
         ACK_REVERSALS.inc()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from ..core import errors
 from ..core.delivery import lease_until
@@ -18,7 +19,7 @@ from ..core.ids import notification_id
 from ..core.machine import Decision
 from ..core.ports import Tx
 from ..core.records import Actor, DeliveryAttempt, Invoice, Notification, Terminal
-from ..observability.metrics import count_invoice_change
+from ..observability.metrics import count_payment, payment_outcome
 from ..protocol.notify import DELIVERY_ID_FIELD, encode_notification
 from .context import Context
 
@@ -55,7 +56,9 @@ def persist(
     now = ctx.now()
     for event in transition_events(before, decision, at or now, actor, actor_id):
         tx.append_event(event)
-    count_invoice_change(before, inv)
+    outcome = payment_outcome(before, inv)
+    if outcome is not None:  # counted once it is durable, not when the write is rolled back
+        tx.after_commit(partial(count_payment, outcome))
     if decision.notify and inv.notification_url:
         owned = outbox is not None and ctx.relay is not None
         nid = notification_id()

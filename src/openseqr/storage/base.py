@@ -9,7 +9,9 @@ inside an UPDATE becomes `DuplicateKey` without poisoning the transaction), `_sa
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from decimal import Decimal
@@ -38,18 +40,35 @@ from openseqr.core.records import (
 from .queries import Queries
 from .rows import Mapper, from_minor, to_minor
 
+log = logging.getLogger("openseqr.storage")
+
 
 class NotFound(LookupError):
     """An `update_*` named a row that does not exist (a bug in the caller, never retried)."""
 
 
 class SqlTx:
-    __slots__ = ("_c", "_q", "_m")
+    __slots__ = ("_c", "_q", "_m", "_after")
 
     def __init__(self, conn: Any, queries: Queries, mapper: Mapper) -> None:
         self._c = conn
         self._q = queries
         self._m = mapper
+        self._after: list[Callable[[], None]] | None = None
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        if self._after is None:
+            self._after = []
+        self._after.append(action)
+
+    def committed(self) -> None:
+        """The store calls this once the transaction committed; a failing action is logged,
+        never raised: the caller's change is durable whatever an observer does."""
+        for action in self._after or ():
+            try:
+                action()
+            except Exception:
+                log.exception("an after-commit action failed")
 
     # -- dialect hooks -------------------------------------------------------------------------
     def _unique_guard(self, what: str) -> AbstractContextManager[None]:

@@ -96,7 +96,9 @@ class PostgresStore:
         with self._pool.connection() as conn:
             conn.read_only = not write
             with conn.transaction():
-                yield PostgresTx(conn, _QUERIES, POSTGRES)
+                tx = PostgresTx(conn, _QUERIES, POSTGRES)
+                yield tx
+        tx.committed()
 
     def close(self) -> None:
         self._pool.close()

@@ -79,7 +79,7 @@ class _Transaction:
     free while every waiter sleeps. Other processes still meet SQLite's lock (busy_timeout).
     """
 
-    __slots__ = ("_conn", "_begin", "_mutex")
+    __slots__ = ("_conn", "_begin", "_mutex", "_tx")
 
     def __init__(self, conn: sqlite3.Connection, begin: str, mutex: threading.Lock | None) -> None:
         self._conn = conn
@@ -95,7 +95,8 @@ class _Transaction:
             if self._mutex is not None:
                 self._mutex.release()
             raise
-        return SqliteTx(self._conn, _QUERIES, SQLITE)
+        self._tx = SqliteTx(self._conn, _QUERIES, SQLITE)
+        return self._tx
 
     def __exit__(
         self,
@@ -108,16 +109,17 @@ class _Transaction:
             if exc_type is None:
                 try:
                     conn.execute("COMMIT")
-                    return
                 except BaseException:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
-            if conn.in_transaction:
+            elif conn.in_transaction:
                 conn.execute("ROLLBACK")
         finally:
             if self._mutex is not None:
                 self._mutex.release()
+        if exc_type is None:
+            self._tx.committed()  # after the writer lock is free: observers never hold it
 
 
 class SqliteStore:

@@ -74,6 +74,25 @@ def test_exception_rolls_back_everything(seeded: Store) -> None:
         assert tx.get_switch("mode") is None
 
 
+def test_after_commit_actions_run_once_committed_and_never_on_rollback(store: Store) -> None:
+    seen: list[str] = []
+    with store.transaction() as tx:
+        tx.set_switch("mode", "x")
+        tx.after_commit(lambda: seen.append("first"))
+        tx.after_commit(lambda: seen.append("second"))
+        assert seen == []  # not while the transaction is open
+    assert seen == ["first", "second"]
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.after_commit(lambda: seen.append("rolled back"))
+        raise RuntimeError("boom")
+    with store.transaction() as tx:
+        tx.after_commit(lambda: 1 / 0)  # logged; the committed change stands
+        tx.set_switch("mode", "y")
+    with store.transaction(write=False) as tx:
+        assert tx.get_switch("mode") == "y"
+    assert seen == ["first", "second"]
+
+
 # -- principals --------------------------------------------------------------------------------
 def test_reseller_upsert_and_round_trip(store: Store) -> None:
     r = reseller("r1", currencies=("SEK",), status=PrincipalStatus.BLOCKED, refunds_allowed=False)
