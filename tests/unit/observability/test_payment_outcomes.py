@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from openseqr.core.money import Money
-from openseqr.core.records import AckMode, Invoice, PaymentMode
+from openseqr.core.records import Invoice
 from openseqr.core.states import TRANSITIONS, Event, State
 from openseqr.observability.metrics import payment_outcome
+from tests.unit.core.sample_invoices import an_invoice as invoice_of
 
-T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 E = Event
 #: the outcome each event's transition counts as (docs/operations.md); None: not counted
 BY_EVENT: dict[Event, str | None] = {
@@ -41,19 +39,7 @@ BY_EVENT: dict[Event, str | None] = {
 
 
 def an_invoice(state: State, refunded: str = "0") -> Invoice:
-    return Invoice(
-        reference="20260115000000001",
-        terminal_id="t1",
-        reseller_id="shop",
-        state=state,
-        version=1,
-        payment_mode=PaymentMode.IMMEDIATE_DEBIT,
-        ack_mode=AckMode.NO_ACKNOWLEDGMENT,
-        issue_date=T0,
-        total=Money.of("500", "SEK"),
-        created_at=T0,
-        refunded=Decimal(refunded),
-    )
+    return invoice_of(state=state, refunded=Decimal(refunded))
 
 
 def test_every_event_has_a_decided_outcome() -> None:
