@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..core.ports import Clock
 from ..observability import multiproc, scrape
-from ..observability.requests import ObserveRequests
+from ..observability.requests import ObserveRequests, RequestLog
 from ..service.bootstrap import build
 from ..service.context import Context
 from ..settings import Settings
@@ -61,7 +61,8 @@ def create_app(
     routes: list[BaseRoute] = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
     routes += [Route("/", index)] + json_api.routes() + webapp.routes(settings)
     routes.append(Route("/metrics", scrape.endpoint(_pending(ctx), settings.metrics_token)))
-    observe = Middleware(ObserveRequests, soap_paths=SOAP_PATHS, log_requests=settings.request_log)
+    request_log = RequestLog(settings.log_format) if settings.request_log else None
+    observe = Middleware(ObserveRequests, soap_paths=SOAP_PATHS, request_log=request_log)
     guard = Middleware(EdgeGuard, limits=EdgeLimits.from_settings(settings))
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[observe, guard])
     app.state.database_url = settings.resolved_database_url()
