@@ -1,6 +1,6 @@
 """Metrics, request logs and probes of a real `openseqr serve` over HTTP (issue 10, item 5).
 
-One SQLite server for the module (a 6 s acknowledgement window, so that one unacknowledged
+One SQLite server for the module (a 10 s acknowledgement window, so that one unacknowledged
 payment is reversed while the test waits) and a notification receiver on 127.0.0.1 that answers
 2xx on `/ok` and 410 (not retried) on `/gone`. Counts are compared as differences between two
 scrapes, so the tests do not depend on each other's order. The PostgreSQL test runs
@@ -81,7 +81,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    yield from sqlite_served(tmp_path_factory, "obs", {"OPENSEQR_ACK_WINDOW_SECONDS": "6"})
+    yield from sqlite_served(tmp_path_factory, "obs", {"OPENSEQR_ACK_WINDOW_SECONDS": "10"})
 
 
 def notified(url: str) -> str:
