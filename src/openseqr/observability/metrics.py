@@ -17,13 +17,15 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
 from ..core.records import Invoice
 from ..core.states import State
+
+disable_created_metrics()  # no `_created` twin of every series (several workers have none)
 
 SOAP_REQUESTS = Counter(
     "openseqr_soap_requests",
