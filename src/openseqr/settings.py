@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     provider_latency_seconds: float = 0.0  # simulated account provider
     paying_timeout_seconds: float = 60.0  # a payment stuck in `paying` becomes payable again
     worker: bool = True  # run the deadline scanner and notification relay in this process
+    # PostgreSQL: `serve --workers` sets `workers`, which sizes each process's pool.
+    workers: int = 1  # processes of this `openseqr serve`
+    db_pool_size: int | None = None  # connections per process; None: storage.pool_size_for
+    db_transaction_pooling: bool = False  # behind pgbouncer pool_mode=transaction
     tick_seconds: float = 0.25
     # Notification destinations; None follows the profile: the sandbox allows loopback
     # and private addresses, production allows neither; link-local (cloud metadata) never.

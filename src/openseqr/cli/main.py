@@ -60,8 +60,16 @@ def operator_context(database: str | None) -> Iterator[Context]:
     "--workers",
     default=1,
     show_default=True,
-    type=int,
+    type=click.IntRange(1),
+    envvar="OPENSEQR_WORKERS",
     help="server processes; with PostgreSQL they share one database",
+)
+@click.option(
+    "--db-pool-size",
+    type=click.IntRange(1),
+    default=None,
+    envvar="OPENSEQR_DB_POOL_SIZE",
+    help="PostgreSQL connections per process (default: 20 / workers, at least 4)",
 )
 @click.option("--ack-window", type=float, default=None, help="seconds (default 20; 0 = never)")
 @click.option("--no-worker", is_flag=True, help="do not run deadline and notification loops here")
@@ -70,6 +78,7 @@ def serve(
     port: int | None,
     database: str | None,
     workers: int,
+    db_pool_size: int | None,
     ack_window: float | None,
     no_worker: bool,
 ) -> None:
@@ -84,12 +93,17 @@ def serve(
         os.environ["OPENSEQR_ACK_WINDOW_SECONDS"] = str(ack_window)
     if no_worker:
         os.environ["OPENSEQR_WORKER"] = "false"
+    os.environ["OPENSEQR_WORKERS"] = str(workers)  # each process sizes its pool by it
+    if db_pool_size is not None:
+        os.environ["OPENSEQR_DB_POOL_SIZE"] = str(db_pool_size)
     settings = Settings()
     host = host or settings.host
     port = port if port is not None else settings.port
+    from ..service.bootstrap import store_options
     from ..storage import migrate
 
-    migrate(settings.resolved_database_url())  # once, before the processes start
+    if not settings.db_transaction_pooling:  # then `openseqr migrate` on a direct URL
+        migrate(settings.resolved_database_url())  # once, before the processes start
     os.environ["OPENSEQR_DATABASE_URL"] = settings.resolved_database_url()
     public = (settings.public_url or f"http://{host}:{port}").rstrip("/")
     click.echo(
@@ -97,6 +111,8 @@ def serve(
         f"(SOAP: {public}/soap/merchant/cashregister-2?wsdl)"
     )
     click.echo(settings.profile_summary())
+    if pool := store_options(settings).get("max_size"):
+        click.echo(f"PostgreSQL: {workers} process(es) x {pool} pooled connections at most")
     metrics_dir = multiproc.prepare(workers)  # before any process imports prometheus_client
     try:
         _run_uvicorn(uvicorn, host, port, workers, settings, logs.config(settings.log_format))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..core.machine import Policy
 from ..core.ports import Clock
 from ..protocol.urls import DestinationPolicy
 from ..settings import Settings
-from ..storage import open_store
+from ..storage import open_store, pool_size_for
+from ..storage.migrate import dialect_of
 from .clock import SystemClock
 from .context import Config, Context
 from .sandbox import seed
@@ -17,7 +19,7 @@ from .security import AuthLimits
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Context:
-    store = open_store(settings.resolved_database_url())
+    store = open_store(settings.resolved_database_url(), **store_options(settings))
     policy = Policy(
         ack_window=settings.ack_window,
         online_lifetime=timedelta(hours=settings.online_invoice_lifetime_hours),
@@ -38,6 +40,20 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
     if settings.sandbox:
         seed(ctx)
     return ctx
+
+
+def store_options(settings: Settings) -> dict[str, Any]:
+    """The PostgreSQL pool of one server process (A-44, A-45); SQLite takes none. Behind a
+    transaction pooler nothing may span transactions: no prepared statements, and no
+    migration on start (its lock is a session's; run `openseqr migrate` on a direct URL)."""
+    if dialect_of(settings.resolved_database_url()) != "postgres":
+        return {}
+    pooled = settings.db_transaction_pooling
+    return {
+        "max_size": settings.db_pool_size or pool_size_for(settings.workers),
+        "prepared_statements": not pooled,
+        "migrate_first": not pooled,
+    }
 
 
 def auth_limits(settings: Settings) -> AuthLimits:

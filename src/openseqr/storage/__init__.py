@@ -20,15 +20,25 @@ from openseqr.core.ports import DuplicateKey, Store
 from .base import NotFound
 from .migrate import dialect_of, migrate, sqlite_path
 
-__all__ = ["DuplicateKey", "NotFound", "migrate", "open_store"]
+__all__ = ["DuplicateKey", "NotFound", "migrate", "open_store", "pool_size_for"]
+
+#: PostgreSQL connections one `openseqr serve` opens by default, shared by its processes (A-44)
+CONNECTION_BUDGET = 20
+#: the fewest a process gets: its event loop, the relay's database thread, two request threads
+MIN_POOL_SIZE = 4
 
 
-def open_store(database_url: str, **options: Any) -> Store:
-    """Migrate, then open the adapter for `database_url`.
+def pool_size_for(workers: int) -> int:
+    """Default PostgreSQL connections per process for a `serve --workers N` (A-44)."""
+    return max(MIN_POOL_SIZE, CONNECTION_BUDGET // max(1, workers))
+
+
+def open_store(database_url: str, *, migrate_first: bool = True, **options: Any) -> Store:
+    """Migrate (unless `migrate_first=False`), then open the adapter for `database_url`.
 
     Options go to the adapter: `synchronous=` / `busy_timeout=` for SQLite (also accepted as
     URL query parameters, e.g. `sqlite:///x.db?synchronous=NORMAL`), `min_size=` / `max_size=`
-    for the PostgreSQL pool.
+    / `prepared_statements=` for the PostgreSQL pool.
     """
     dialect = dialect_of(database_url)
     if dialect == "sqlite":
@@ -40,10 +50,12 @@ def open_store(database_url: str, **options: Any) -> Store:
             options.setdefault("synchronous", query["synchronous"].upper())
         if "busy_timeout" in query:
             options.setdefault("busy_timeout", float(query["busy_timeout"]))
-        migrate(base_url)
+        if migrate_first:
+            migrate(base_url)
         return SqliteStore(sqlite_path(base_url), **options)
 
     from .postgres import PostgresStore
 
-    migrate(database_url)
+    if migrate_first:
+        migrate(database_url)
     return PostgresStore(database_url, **options)

@@ -67,7 +67,12 @@ def _configure(conn: psycopg.Connection) -> None:
 
 
 class PostgresStore:
-    """`core.ports.Store` on PostgreSQL. Run `storage.migrate` first (`open_store` does)."""
+    """`core.ports.Store` on PostgreSQL. Run `storage.migrate` first (`open_store` does).
+
+    One pool per process, `max_size` connections at most (A-44): a request waits up to `timeout`
+    seconds for one. Connections are not checked when taken (no extra round trip); one broken
+    by a database restart is discarded when it is returned, so a restart costs one failed
+    request per pooled connection."""
 
     def __init__(
         self,
@@ -75,6 +80,7 @@ class PostgresStore:
         min_size: int = 1,
         max_size: int = 10,
         *,
+        prepared_statements: bool = True,
         timeout: float = 30.0,
         connect_timeout: float = 30.0,
     ) -> None:
@@ -84,7 +90,9 @@ class PostgresStore:
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
-            kwargs={"autocommit": True},
+            # psycopg prepares a query on its 5th run on a connection; a transaction pooler
+            # (pgbouncer before 1.21) cannot keep prepared statements across transactions.
+            kwargs={"autocommit": True, "prepare_threshold": 5 if prepared_statements else None},
             configure=_configure,
             name="openseqr",
             open=False,
