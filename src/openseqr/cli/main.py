@@ -41,9 +41,13 @@ def operator_context(database: str | None) -> Iterator[Context]:
     """
     from ..core.errors import DomainError
     from ..service.admin import AdminError, admin_context
+    from ..service.bootstrap import store_options
     from ..storage import open_store
 
-    store = open_store(database or Settings().resolved_database_url())
+    settings = Settings()
+    if database:
+        settings.database_url = database
+    store = open_store(settings.resolved_database_url(), **store_options(settings))
     try:
         yield admin_context(store)
     except (AdminError, DomainError) as exc:
