@@ -208,6 +208,23 @@ def test_invoice_unique_keys(seeded: Store) -> None:
         assert tx.invoice_by_ers_reference("E3") is None
 
 
+def test_saving_a_read_invoice_checks_only_a_changed_ers_reference(seeded: Store) -> None:
+    with seeded.transaction() as tx:
+        tx.insert_invoice(invoice("R1", ers_reference="E1"))
+        tx.insert_invoice(invoice("R2", ers_reference="E2"))
+    with seeded.transaction() as tx:
+        read = tx.lock_invoice("R1")
+        assert read is not None
+        assert tx.save_invoice(replace(read, title="again"), expected_rev=read.rev)
+        with pytest.raises(DuplicateKey):  # read with E1, now moved onto R2's reference
+            tx.save_invoice(replace(read, ers_reference="E2"), expected_rev=read.rev + 1)
+        again = replace(read, title="again", ers_reference="E3")
+        assert tx.save_invoice(again, expected_rev=read.rev + 1)
+    with seeded.transaction(write=False) as tx:
+        saved = tx.get_invoice("R1")
+        assert saved is not None and (saved.title, saved.ers_reference) == ("again", "E3")
+
+
 def test_save_invoice_is_compare_and_set(seeded: Store) -> None:
     with seeded.transaction() as tx:
         tx.insert_invoice(invoice("R1"))
