@@ -101,6 +101,11 @@ class Tx(Protocol):
         """Like get_invoice, holding a row lock until the transaction ends (PostgreSQL)."""
         ...
 
+    def lock_invoice_unless_busy(self, reference: str) -> Invoice | None:
+        """Like lock_invoice, but None at once when another transaction holds the row (its
+        holder decides; PostgreSQL `SKIP LOCKED`). SQLite writers never overlap."""
+        ...
+
     def save_invoice(self, invoice: Invoice, expected_rev: int) -> bool:
         """False (nothing written) if the row is missing or its rev moved on; raises
         `DuplicateKey` if the invoice's ers_reference belongs to another invoice."""

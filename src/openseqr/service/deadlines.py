@@ -22,9 +22,11 @@ def expire_due(ctx: Context, now: datetime | None = None, limit: int = 200) -> i
     for candidate in due:
         try:
             with ctx.store.transaction() as tx:
-                inv = tx.lock_invoice(candidate.reference)
+                inv = tx.lock_invoice_unless_busy(candidate.reference)
+                if inv is None:
+                    continue  # busy: its holder decides (another scanner), or the next tick
                 terminal = tx.get_terminal(candidate.terminal_id)
-                if inv is None or terminal is None:
+                if terminal is None:
                     continue
                 register = terminal.kind is TerminalKind.CASH_REGISTER
                 decision = machine.deadline_passed(inv, now, ctx.policy, register)

@@ -175,6 +175,11 @@ class SqlTx:
         row = self._c.execute(self._q.lock_invoice, {"reference": reference}).fetchone()
         return None if row is None else self._read(self._m.invoice(row))
 
+    def lock_invoice_unless_busy(self, reference: str) -> Invoice | None:
+        params = {"reference": reference}
+        row = self._c.execute(self._q.lock_invoice_unless_busy, params).fetchone()
+        return None if row is None else self._read(self._m.invoice(row))
+
     def _read(self, invoice: Invoice) -> Invoice:
         if invoice.ers_reference is not None:
             self._ers_read[invoice.reference] = invoice.ers_reference

@@ -49,6 +49,8 @@ HOT = {
     "due_invoices": ("deadline scan", "invoices_deadline", "invoices_deadline"),
     "invoice_events": ("an invoice's event history (console, CLI)", "invoice_events_invoice",
                        "invoice_events_invoice"),
+    "lock_invoice_unless_busy": ("deadline scan: each due invoice", "sqlite_autoindex_invoices_1",
+                                 "invoices_pkey"),
 }  # fmt: skip
 OUTBOX = {"sqlite": "due_notifications", "postgres": "claim_notifications"}  # outbox due rows
 

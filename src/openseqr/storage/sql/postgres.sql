@@ -3,6 +3,11 @@
 -- name: lock_invoice
 SELECT {invoices} FROM invoices WHERE reference = :reference FOR UPDATE
 
+-- name: lock_invoice_unless_busy
+-- The deadline scanners of several processes meet on the same due rows: one decides, the
+-- others move on instead of waiting (their event loop would wait with them).
+SELECT {invoices} FROM invoices WHERE reference = :reference FOR UPDATE SKIP LOCKED
+
 -- name: lock_customer
 SELECT {customers} FROM customers WHERE subscriber_key = :subscriber_key FOR UPDATE
 

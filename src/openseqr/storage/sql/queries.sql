@@ -85,6 +85,9 @@ SELECT {invoices} FROM invoices WHERE reference = :reference
 -- SQLite: a write transaction (BEGIN IMMEDIATE) already holds the database write lock.
 SELECT {invoices} FROM invoices WHERE reference = :reference
 
+-- name: lock_invoice_unless_busy
+SELECT {invoices} FROM invoices WHERE reference = :reference
+
 -- name: save_invoice
 -- Compare-and-set: :rev is the new revision, :expected_rev the one the caller read.
 UPDATE invoices SET {invoices:set} WHERE reference = :reference AND rev = :expected_rev
