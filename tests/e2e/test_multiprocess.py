@@ -27,10 +27,14 @@ Then, once the load stops and the timeouts have passed:
 * every unacknowledged payment was reversed exactly once (one reversal transfer, one message to
   the customer), every abandoned invoice expired once, nothing is left PAYING or PAID_UNACKED,
   and every payment acknowledged as PAID is still paid.
+
+The same test runs with the servers behind PgBouncer in transaction mode when
+`OPENSEQR_TEST_PGBOUNCER_URL` names one (A-45; docs/scaling.md).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -40,6 +44,7 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -47,11 +52,12 @@ from click.testing import CliRunner
 
 from openseqr.cli.main import main as openseqr_cli
 from openseqr.protocol.notify import SIGNATURE_HEADER, decode_notification, verify
+from openseqr.storage import migrate
 from tests.e2e.wire import call, invoice, ok, status
 from tests.fixtures_server import RunningServer, start_server
 from tests.support.books import QUERIES, ledger_violations, money_violations, snapshot
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = pytest.mark.slow
 
 SEED = 9
 THREADS = 6
@@ -378,16 +384,41 @@ def sign_notifications(database_url: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.postgres
 @pytest.mark.timeout(420)
 def test_three_processes_share_one_database_and_survive_a_sigkill(
     fresh_postgres_url: str, tmp_path: Path
 ) -> None:
-    url = fresh_postgres_url
+    three_processes_and_a_sigkill(fresh_postgres_url, fresh_postgres_url, tmp_path, ENV)
+
+
+#: e.g. postgresql://openseqr:openseqr@127.0.0.1:6432/ -- a PgBouncer with
+#: `pool_mode = transaction` in front of the test cluster, forwarding every database name
+PGBOUNCER = "OPENSEQR_TEST_PGBOUNCER_URL"
+
+
+@pytest.mark.timeout(420)
+@pytest.mark.skipif(not os.environ.get(PGBOUNCER), reason=f"{PGBOUNCER} is not set")
+def test_the_same_through_pgbouncer_in_transaction_mode(
+    fresh_postgres_url: str, tmp_path: Path
+) -> None:
+    """A-45: servers behind a transaction pooler. Not in CI, which has no PgBouncer."""
+    migrate(fresh_postgres_url)  # directly: behind a transaction pooler serve does not migrate
+    bouncer = urlsplit(os.environ[PGBOUNCER]).netloc
+    served = urlunsplit(urlsplit(fresh_postgres_url)._replace(netloc=bouncer))
+    env = {**ENV, "OPENSEQR_DB_TRANSACTION_POOLING": "true"}
+    three_processes_and_a_sigkill(fresh_postgres_url, served, tmp_path, env)
+
+
+def three_processes_and_a_sigkill(
+    direct_url: str, url: str, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Servers on `url`; operator commands on `direct_url` (the same database)."""
     receiver = Receiver()
-    victim_env = {**ENV, "OPENSEQR_PROVIDER_LATENCY_SECONDS": str(VICTIM_PROVIDER_LATENCY)}
+    victim_env = {**env, "OPENSEQR_PROVIDER_LATENCY_SECONDS": str(VICTIM_PROVIDER_LATENCY)}
     servers = [start_server(url, tmp_path, extra_env=victim_env)]  # migrates and seeds first
-    sign_notifications(url)
-    servers += [start_server(url, tmp_path, extra_env=ENV) for _ in range(2)]
+    sign_notifications(direct_url)
+    servers += [start_server(url, tmp_path, extra_env=env) for _ in range(2)]
     victim, survivors = servers[0], servers[1:]
     load = Load(servers, receiver)
     try:
