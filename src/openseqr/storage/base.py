@@ -89,8 +89,10 @@ class SqlTx:
         if self._c.execute(sql, params).rowcount != 1:
             raise DuplicateKey(f"{what} already exists")
 
-    def _update(self, sql: str, params: dict[str, Any], what: str) -> None:
-        with self._unique_guard(what):
+    def _update(self, sql: str, params: dict[str, Any], what: str, *, unique: bool = True) -> None:
+        """`unique=False`: the row's unique columns never change, so no guard (on PostgreSQL a
+        savepoint, two round trips)."""
+        with self._unique_guard(what) if unique else nullcontext():
             count = self._c.execute(sql, params).rowcount
         if count != 1:
             raise NotFound(f"{what} does not exist")
@@ -325,9 +327,8 @@ class SqlTx:
 
     def update_notification(self, notification: Notification) -> None:
         params = self._m.notification_params(notification)
-        self._update(
-            self._q.update_notification, params, f"notification {notification.notification_id}"
-        )
+        what = f"notification {notification.notification_id}"
+        self._update(self._q.update_notification, params, what, unique=False)
 
     def record_attempt(self, attempt: DeliveryAttempt) -> None:
         params = self._m.attempt_params(attempt)
@@ -429,7 +430,8 @@ class SqlTx:
         return None if row is None else self._m.session(row)
 
     def update_session(self, session: ClientSession) -> None:
-        self._update(self._q.update_session, self._m.session_params(session), "client session")
+        params = self._m.session_params(session)
+        self._update(self._q.update_session, params, "client session", unique=False)
 
     # -- operator switches ---------------------------------------------------------------------
     def get_switch(self, name: str) -> str | None:
