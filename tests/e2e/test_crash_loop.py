@@ -38,6 +38,7 @@ from openseqr.protocol.result_codes import ResultCode as R
 from tests.e2e.wire import call, invoice, ok, status
 from tests.fixtures_server import RunningServer, start_server
 from tests.support.books import TRANSFERS_OF_STATE, ledger_violations, money_violations, snapshot
+from tests.support.load import SeededLoad
 
 pytestmark = pytest.mark.slow
 
@@ -90,43 +91,17 @@ class Receiver:
         self.httpd.server_close()
 
 
-class Load:
+class Load(SeededLoad):
     """Merchant and customer traffic against whichever server is current, across kills."""
 
     def __init__(self, server: RunningServer, notify_url: str) -> None:
+        super().__init__(THREADS, SEED)
         self.server = server
         self.notify_url = notify_url
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
         self.paid: set[str] = set()  # the app's pay answered PAID
         self.acked: set[str] = set()  # getPaymentStatus answered PAID
         self.refunds: dict[str, Decimal] = {}  # refund ersReference -> amount answered 0
-        self.counts: Counter[str] = Counter()
         self.errors: list[str] = []
-        self.threads = [
-            threading.Thread(target=self._run, args=(random.Random(SEED + i),), daemon=True)
-            for i in range(THREADS)
-        ]
-
-    def start(self) -> None:
-        for t in self.threads:
-            t.start()
-
-    def finish(self) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(60)
-
-    def wait_for_acks(self, n: int, timeout: float) -> None:
-        with self.lock:
-            target = self.counts["acked"] + n
-        deadline = time.monotonic() + timeout
-        while self.counts["acked"] < target and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def _count(self, what: str) -> None:
-        with self.lock:
-            self.counts[what] += 1
 
     def _run(self, rnd: random.Random) -> None:
         retry: tuple[str, Decimal] | None = None

@@ -56,6 +56,7 @@ from openseqr.storage import migrate
 from tests.e2e.wire import call, invoice, ok, status
 from tests.fixtures_server import RunningServer, start_server
 from tests.support.books import QUERIES, ledger_violations, money_violations, snapshot
+from tests.support.load import SeededLoad
 
 pytestmark = pytest.mark.slow
 
@@ -158,49 +159,27 @@ class Outcomes:
     acked: set[str] = field(default_factory=set)  # getPaymentStatus answered PAID
     unacked: set[str] = field(default_factory=set)  # paid (answered PAID), never acknowledged
     abandoned: set[str] = field(default_factory=set)  # sent, never paid
-    counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
 
 
-class Load:
+class Load(SeededLoad):
     """Payments spread over the live servers: send on one, pay on another, acknowledge on a
     third. A request cut by the kill is abandoned; the books decide what became of it."""
 
     def __init__(self, servers: list[RunningServer], receiver: Receiver) -> None:
+        super().__init__(THREADS, SEED)
         self.alive = list(servers)
         self.receiver = receiver
         self.out = Outcomes()
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.threads = [
-            threading.Thread(target=self._run, args=(random.Random(SEED + i),), daemon=True)
-            for i in range(THREADS)
-        ]
-
-    def start(self) -> None:
-        for t in self.threads:
-            t.start()
-
-    def finish(self) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(60)
 
     def drop(self, server: RunningServer) -> None:
         with self.lock:
             self.alive.remove(server)
 
-    def wait_for_acks(self, n: int, timeout: float) -> None:
-        target = self.out.counts["acked"] + n
-        deadline = time.monotonic() + timeout
-        while self.out.counts["acked"] < target and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def _count(self, what: str, ref: str | None = None, into: set[str] | None = None) -> None:
+    def _note(self, what: str, ref: str, into: set[str]) -> None:
         with self.lock:
-            self.out.counts[what] += 1
-            if into is not None and ref is not None:
-                into.add(ref)
+            self.counts[what] += 1
+            into.add(ref)
 
     def _run(self, rnd: random.Random) -> None:
         while not self.stop.is_set():
@@ -225,7 +204,7 @@ class Load:
             ok(call(sender, "sendInvoice", invoice(f"{total}", extra=url))).text("invoiceReference")
         )
         if rnd.random() < ABANDONED_SHARE:
-            return self._count("abandoned", ref, self.out.abandoned)
+            return self._note("abandoned", ref, self.out.abandoned)
         msisdn, pin = rnd.choices(PAYERS, weights=(6, 3, 1))[0]
         r = payer.app("POST", f"/invoices/{ref}/pay", json={"msisdn": msisdn, "pin": pin})
         if r.status_code == 409:  # it expired before the pay on a slow machine
@@ -234,11 +213,11 @@ class Load:
         if r.json()["status"] != "PAID":
             return self._count("pay_failed")
         if rnd.random() < UNACKED_SHARE:
-            return self._count("unacked", ref, self.out.unacked)
+            return self._note("unacked", ref, self.out.unacked)
         self.receiver.wait_for(ref, timeout=ACK_WINDOW / 2)  # a till also polls without one
         st = status(poller, ref)
         if st.code == 0 and st.text("status") == "PAID":
-            return self._count("acked", ref, self.out.acked)
+            return self._note("acked", ref, self.out.acked)
         self._count("late_ack")  # the window had passed: reversed, the books check it
 
 
@@ -449,7 +428,7 @@ def three_processes_and_a_sigkill(
         receiver.close()
     held_arrivals = [a for a in receiver.arrivals if a.reference == kill.held]
     print(
-        f"\n3 processes, 1 SIGKILL: {dict(load.out.counts)}, {len(receiver.arrivals)} deliveries,"
+        f"\n3 processes, 1 SIGKILL: {dict(load.counts)}, {len(receiver.arrivals)} deliveries,"
         f" {len(found)} violations"
     )
     assert not found, "\n".join(found[:40])
@@ -459,5 +438,5 @@ def three_processes_and_a_sigkill(
     # The kill really cost the victim a 2xx, taken over and resent by a survivor.
     assert len(held_arrivals) == 2, held_arrivals
     # The load really exercised what it checks.
-    assert load.out.counts["acked"] >= ACKS_BEFORE_KILL + ACKS_AFTER_KILL, load.out.counts
-    assert load.out.unacked and load.out.abandoned, load.out.counts
+    assert load.counts["acked"] >= ACKS_BEFORE_KILL + ACKS_AFTER_KILL, load.counts
+    assert load.out.unacked and load.out.abandoned, load.counts
