@@ -24,6 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from .console import ConsoleTx
 from .ledger import Transfer
 from .money import Money
 from .records import (
@@ -61,7 +62,7 @@ class SettledTransaction:
     settled_at: datetime
 
 
-class Tx(Protocol):
+class Tx(ConsoleTx, Protocol):
     # principals
     def get_reseller(self, reseller_id: str) -> Reseller | None: ...
     def upsert_reseller(self, reseller: Reseller) -> None: ...

@@ -11,8 +11,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
+from ..console import create_console
 from ..core.ports import Clock
 from ..observability import multiproc, scrape
 from ..observability.requests import ObserveRequests, RequestLog
@@ -44,6 +45,7 @@ def create_app(
             f"merchant SOAP API: {base}{SOAP_PATHS[0]} (WSDL: ?wsdl)\n"
             f"app API: {base}/api/app/v1/openapi.json\n"
             f"wallet web app: {base}/app\n"
+            f"console: {base}/console/\n"
         )
 
     @asynccontextmanager
@@ -60,6 +62,7 @@ def create_app(
 
     routes: list[BaseRoute] = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
     routes += [Route("/", index)] + json_api.routes() + webapp.routes(settings)
+    routes.append(Mount("/console", app=create_console(ctx, settings.sandbox)))
     routes.append(Route("/metrics", scrape.endpoint(_pending(ctx), settings.metrics_token)))
     request_log = RequestLog(settings.log_format) if settings.request_log else None
     observe = Middleware(ObserveRequests, soap_paths=SOAP_PATHS, request_log=request_log)

@@ -37,6 +37,7 @@ from openseqr.core.records import (
     TransactionPeriod,
 )
 
+from .console import ConsoleSql
 from .queries import Queries
 from .rows import Mapper, from_minor, to_minor
 
@@ -47,7 +48,7 @@ class NotFound(LookupError):
     """An `update_*` named a row that does not exist (a bug in the caller, never retried)."""
 
 
-class SqlTx:
+class SqlTx(ConsoleSql):
     __slots__ = ("_c", "_q", "_m", "_after", "_ers_read")
 
     def __init__(self, conn: Any, queries: Queries, mapper: Mapper) -> None:

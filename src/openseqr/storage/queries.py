@@ -78,6 +78,7 @@ def load(dialect: str) -> Queries:
     if dialect not in ("sqlite", "postgres"):
         raise ValueError(f"unknown dialect {dialect!r}")
     texts = parse(_read("queries.sql"))
+    texts.update(parse(_read("console.sql")))
     texts.update(parse(_read(f"{dialect}.sql")))
     final = {}
     for name, sql in texts.items():

@@ -76,7 +76,7 @@ def test_sqlite_and_postgres_schemas_agree(tmp_path: Path, fresh_postgres_url: s
     assert sorted(a) == sorted(b)
     for table in a:
         assert a[table] == b[table], table
-    assert len(a) == 17  # 0005 added invoice_events
+    assert len(a) == 19  # 0005 invoice_events; 0006 console_operators, console_audit
 
 
 def test_concurrent_migrate_applies_once(storage_url: str) -> None:
