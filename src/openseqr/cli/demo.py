@@ -66,6 +66,7 @@ class DemoApp:
 def seqr_server(env: DemoEnv) -> DemoApp:
     from ..runtime import create_app
     from ..server.app import SOAP_PATHS
+    from ..service.operators import DEMO_OPERATOR
     from ..service.sandbox import (
         RESELLER_ID,
         RESELLER_PASSWORD,
@@ -83,6 +84,8 @@ def seqr_server(env: DemoEnv) -> DemoApp:
         create_app(env.settings, ctx=env.ctx),
         [
             f"Wallet app          {base}/app",
+            f"Console             {base}/console/ (operator {' / '.join(DEMO_OPERATOR)}; "
+            f"merchant {RESELLER_ID}/{RESELLER_USER} / {RESELLER_PASSWORD})",
             f"Merchant SOAP API   {soap}",
             f"WSDL                {soap}?wsdl",
             f"App API             {base}/api/app/v1",

@@ -156,7 +156,7 @@ def migrate_command(database: str | None) -> None:
 
 def _register_commands() -> None:
     """Command modules add themselves to `main` on import (kept out of import time of main)."""
-    from . import admin, demo, events, services, wallet  # noqa: F401
+    from . import admin, demo, events, operators, services, wallet  # noqa: F401
 
 
 _register_commands()

@@ -22,7 +22,6 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..service.context import Context
-from ..service.operators import seed_demo_operator
 from . import auth
 from .framework import (
     ConsoleState,
@@ -108,8 +107,6 @@ class _Headers(BaseHTTPMiddleware):
 
 def create_console(ctx: Context, sandbox: bool, sections: list[Section] | None = None) -> Starlette:
     sections = SECTIONS if sections is None else sections
-    if sandbox:
-        seed_demo_operator(ctx)
     with ctx.store.transaction() as tx:
         secret = tx.console_secret(secrets.token_urlsafe(32))
     templates = Environment(

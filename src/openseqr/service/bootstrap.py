@@ -14,6 +14,7 @@ from ..storage import open_store, pool_size_for
 from ..storage.migrate import dialect_of
 from .clock import SystemClock
 from .context import Config, Context
+from .operators import seed_demo_operator
 from .sandbox import seed
 from .security import AuthLimits
 
@@ -39,6 +40,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
     ctx = Context(store, clock or SystemClock(), policy, config)
     if settings.sandbox:
         seed(ctx)
+        seed_demo_operator(ctx)
     return ctx
 
 

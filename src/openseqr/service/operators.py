@@ -11,21 +11,27 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import replace
+from functools import cache
 
 from ..core import errors
 from ..core.console import Operator
 from ..core.ports import DuplicateKey
+from .admin import AdminError
 from .auth import authenticate_async
 from .context import Context
 from .security import hash_secret
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")  # never "/": "id/user" is a merchant
 DEMO_OPERATOR = ("demo", "demo-operator")  # sandbox only; shown on the sandbox login page
-#: Checked when the name is unknown, so an unknown name costs the same time as a wrong password.
-_DUMMY_HASH = hash_secret(secrets.token_urlsafe(16))
 
 
-class OperatorError(Exception):
+@cache
+def _dummy_hash() -> str:
+    """Checked when the name is unknown: an unknown name costs the time of a wrong password."""
+    return hash_secret(secrets.token_urlsafe(16))
+
+
+class OperatorError(AdminError):
     """An operator account command cannot be carried out."""
 
 
@@ -88,7 +94,7 @@ async def sign_in_operator(ctx: Context, name: str, password: str, source: str) 
     if refusal is not None:
         raise errors.AuthenticationFailed(refusal)
     operator = get_operator(ctx, name) if NAME.fullmatch(name) else None
-    stored = operator.password_hash if operator is not None else _DUMMY_HASH
+    stored = operator.password_hash if operator is not None else _dummy_hash()
     correct = await ctx.kdf.check(stored, password)
     if operator is None or not correct or not operator.active:
         ctx.throttle.failed(source, key)
