@@ -55,19 +55,23 @@ HOT = {
 OUTBOX = {"sqlite": "due_notifications", "postgres": "claim_notifications"}  # outbox due rows
 
 
-def sqlite_plan(url: str, sql: str) -> list[str]:
+def sqlite_plan(url: str, sql: str, given: dict[str, Any] | None = None) -> list[str]:
     conn = sqlite3.connect(sqlite_path(url))
     try:
-        params = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in PARAMS.items()}
+        params = {
+            k: v.isoformat() if isinstance(v, datetime) else v
+            for k, v in (PARAMS if given is None else given).items()
+        }
         return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
     finally:
         conn.close()
 
 
-def postgres_nodes(url: str, sql: str) -> list[dict[str, Any]]:
+def postgres_nodes(url: str, sql: str, given: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     with psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         conn.execute("SET enable_seqscan = off")
-        raw = conn.execute("EXPLAIN (FORMAT JSON) " + sql, PARAMS).fetchone()[0]
+        params = PARAMS if given is None else given
+        raw = conn.execute("EXPLAIN (FORMAT JSON) " + sql, params).fetchone()[0]
     plan = raw if isinstance(raw, list) else json.loads(raw)
     nodes, todo = [], [plan[0]["Plan"]]
     while todo:
@@ -77,16 +81,20 @@ def postgres_nodes(url: str, sql: str) -> list[dict[str, Any]]:
     return nodes
 
 
-def check_sqlite(url: str, name: str, index: str, sql: str | None = None) -> None:
-    plan = sqlite_plan(url, sql or getattr(load("sqlite"), name))
+def check_sqlite(
+    url: str, name: str, index: str, sql: str | None = None, params: dict[str, Any] | None = None
+) -> None:
+    plan = sqlite_plan(url, sql or getattr(load("sqlite"), name), params)
     scans = [step for step in plan if step.startswith("SCAN")]
     assert not scans, f"{name} scans: {plan}"
     searches = [s for s in plan if s.startswith("SEARCH") and f"INDEX {index} " in s + " "]
     assert searches, f"{name} does not search {index}: {plan}"
 
 
-def check_postgres(url: str, name: str, index: str, sql: str | None = None) -> None:
-    nodes = postgres_nodes(url, sql or getattr(load("postgres"), name))
+def check_postgres(
+    url: str, name: str, index: str, sql: str | None = None, params: dict[str, Any] | None = None
+) -> None:
+    nodes = postgres_nodes(url, sql or getattr(load("postgres"), name), params)
     kinds = [n["Node Type"] for n in nodes]
     assert "Seq Scan" not in kinds, f"{name} scans a table: {kinds}"
     used = {n.get("Index Name") for n in nodes}
