@@ -105,6 +105,14 @@ class _Headers(BaseHTTPMiddleware):
         return response
 
 
+def all_routes(sections: list[Section]) -> list[BaseRoute]:
+    """Every route of the console, POST routes wrapped by the CSRF guard."""
+    routes: list[BaseRoute] = [Route("/", home), *auth.routes()]
+    for section in sections:
+        routes += section.routes()
+    return protect(routes)
+
+
 def create_console(ctx: Context, sandbox: bool, sections: list[Section] | None = None) -> Starlette:
     sections = SECTIONS if sections is None else sections
     with ctx.store.transaction() as tx:
@@ -112,10 +120,7 @@ def create_console(ctx: Context, sandbox: bool, sections: list[Section] | None =
     templates = Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
     )
-    routes: list[BaseRoute] = [Route("/", home), *auth.routes()]
-    for section in sections:
-        routes += section.routes()
-    routes = protect(routes)
+    routes = all_routes(sections)
     routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="static"))
     app = Starlette(
         routes=routes,
