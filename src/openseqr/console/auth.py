@@ -11,7 +11,17 @@ from ..core import errors
 from ..core.records import PrincipalStatus
 from ..service.auth import source_of
 from ..service.operators import DEMO_OPERATOR, sign_in_merchant, sign_in_operator
-from .framework import MERCHANT, OPERATOR, Principal, audit, console_of, field_of, form, render
+from .framework import (
+    MERCHANT,
+    OPERATOR,
+    Principal,
+    audit,
+    console_of,
+    current_principal,
+    field_of,
+    form,
+    render,
+)
 from .sessions import Session, stamp_of
 
 
@@ -73,6 +83,8 @@ def _login_message(exc: errors.DomainError) -> str:
 
 
 async def logout(request: Request) -> Response:
+    if current_principal(request) is not None:
+        audit(request, "logout")
     response = RedirectResponse("/console/login", status_code=303)
     console_of(request).sessions.clear(request, response)
     return response

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment
 from starlette.datastructures import FormData
@@ -28,6 +28,7 @@ OPERATOR = "operator"
 MERCHANT = "merchant"
 ANYONE = "anyone"  # an operator, or a merchant within its own scope
 MAX_FIELD = 512  # characters in one query parameter or form field
+_UNCHECKED = object()  # request.state has no principal yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +107,9 @@ async def require(request: Request, role: str = OPERATOR) -> Principal:
 
 
 def current_principal(request: Request) -> Principal | None:
-    if "principal" in request.state._state:
-        cached: Principal | None = request.state.principal
-        return cached
+    cached = getattr(request.state, "principal", _UNCHECKED)
+    if cached is not _UNCHECKED:
+        return cast(Principal | None, cached)
     console = console_of(request)
     session = console.sessions.read(request)
     principal = _check(console.ctx, session) if session is not None else None
