@@ -265,3 +265,30 @@ def test_operator_accounts_on_the_command_line(srv: RunningServer) -> None:
     assert "erin" not in cli.invoke(main, ["operator", "list", *db]).output
     assert ConsoleClient(srv.url).login("erin", password).status_code == 401
     assert cli.invoke(main, ["operator", "remove", "erin", *db]).exit_code == 1
+
+
+@pytest.mark.postgres
+def test_console_search_detail_and_refund_on_postgresql(
+    fresh_postgres_url: str, tmp_path: Path
+) -> None:
+    server = start_server(
+        fresh_postgres_url, tmp_path, extra_env={"OPENSEQR_ACK_WINDOW_SECONDS": "0"}
+    )
+    try:
+        ref = paid_invoice(server)
+        operator = signed_in(server.url)
+        for query in (
+            {"reference": ref},
+            {"state": "paid"},
+            {"terminal": "public_test_shop_terminal"},
+        ):
+            page = operator.get("/console/invoices", params=query).text
+            assert f'href="/console/invoices/{ref}"' in page, query
+        merchant = signed_in(server.url, MERCHANT)
+        r = merchant.post(f"/console/invoices/{ref}/refund", {"amount": "5", "currency": "SEK"})
+        assert r.status_code == 303, r.text
+        assert "-5.00 SEK" in operator.get(f"/console/invoices/{ref}").text
+        assert "invoice.refund" in operator.get("/console/audit").text
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log()
