@@ -191,6 +191,8 @@ def test_an_operator_redelivers_a_notification(srv: RunningServer, notified: Rec
     first, again = notified.of(ref)
     assert first == again  # the same body, deliveryId included
     assert "notification.redeliver" in operator.get("/console/audit").text
+    assert "notification.redeliver" in signed_in(srv.url, MERCHANT).get("/console/audit").text
+    assert "notification.redeliver" not in signed_in(srv.url, OTHER).get("/console/audit").text
 
 
 def test_session_cookie_is_httponly_lax_and_secure_on_https(srv: RunningServer) -> None:

@@ -126,19 +126,21 @@ def notifications_needing_care(
     return failed, pending
 
 
-def notification_in_scope(ctx: Context, scope: str | None, notification_id: str) -> Notification:
+def _merchant_of(ctx: Context, scope: str | None, notification_id: str) -> str:
+    """The reseller whose notification this is, if the scope may see it."""
     with ctx.store.transaction(write=False) as tx:
         n = tx.get_notification(notification_id)
         terminal = tx.get_terminal(n.terminal_id) if n is not None else None
-    if n is None or (scope is not None and (terminal is None or terminal.reseller_id != scope)):
+    if terminal is None or (scope is not None and terminal.reseller_id != scope):
         raise Missing(notification_id)
-    return n
+    return terminal.reseller_id
 
 
-def redeliver(ctx: Context, scope: str | None, notification_id: str) -> Notification:
-    """Send the same notification body once more (the relay delivers it; A-57)."""
-    notification_in_scope(ctx, scope, notification_id)
-    return redeliver_notification(ctx, notification_id)
+def redeliver(ctx: Context, scope: str | None, notification_id: str) -> tuple[Notification, str]:
+    """Send the same notification body once more (the relay delivers it; A-57); the
+    notification and its merchant."""
+    reseller_id = _merchant_of(ctx, scope, notification_id)
+    return redeliver_notification(ctx, notification_id), reseller_id
 
 
 def refund(

@@ -24,10 +24,11 @@ async def redeliver(request: Request) -> Response:
     data = await form(request)
     notification_id = request.path_params["notification_id"][:64]
     try:
-        n = use.redeliver(ctx_of(request), principal.scope, notification_id)
+        n, reseller_id = use.redeliver(ctx_of(request), principal.scope, notification_id)
     except use.Missing:
         raise not_found("notification") from None
-    audit(request, "notification.redeliver", notification_id, {"invoice": n.invoice_reference})
+    audit(request, "notification.redeliver", notification_id, {"invoice": n.invoice_reference},
+          reseller_id=reseller_id)  # fmt: skip
     back = field_of(data, "back", required=False)
     if back == "invoice":
         return RedirectResponse(
