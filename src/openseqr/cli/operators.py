@@ -28,7 +28,7 @@ def operator_add(name: str, database: str | None) -> None:
     printed once."""
     from ..service.operators import add_operator
 
-    given = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.readline().strip()
+    given = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
     with operator_context(database) as ctx:
         created, password = add_operator(ctx, name, given or None)
     if given:

@@ -46,7 +46,7 @@ def _login_form(request: Request, error: str | None, status_code: int = 200) -> 
 async def login(request: Request) -> Response:
     data = await form(request)
     login_name = field_of(data, "login", required=False)
-    password = field_of(data, "password", required=False)
+    password = field_of(data, "password", required=False, strip=False)
     if not login_name or not password:
         return _login_form(request, "Enter your name and password.", 400)
     ctx = console_of(request).ctx
@@ -66,8 +66,7 @@ async def login(request: Request) -> Response:
         return _login_form(request, "The server is busy; try again in a moment.", 503)
     except errors.DomainError as exc:
         return _login_form(request, _login_message(exc), 401)
-    session = Session.anonymous()  # a fresh CSRF token for the signed-in session
-    session = Session(session.csrf, kind, name, stamp)
+    session = Session(Session.anonymous().csrf, kind, name, stamp)  # a fresh CSRF token
     response = RedirectResponse("/console/", status_code=303)
     console_of(request).sessions.write(request, response, session)
     request.state.principal = Principal(kind, name)

@@ -139,7 +139,9 @@ async def form(request: Request) -> FormData:
     return await request.form(max_files=0, max_fields=64)
 
 
-def field_of(data: Mapping[str, Any], name: str, *, required: bool = True) -> str:
+def field_of(
+    data: Mapping[str, Any], name: str, *, required: bool = True, strip: bool = True
+) -> str:
     """One text field, bounded; 400 when required and missing or when too long."""
     value = data.get(name)
     if value is None or value == "":
@@ -148,7 +150,7 @@ def field_of(data: Mapping[str, Any], name: str, *, required: bool = True) -> st
         return ""
     if not isinstance(value, str) or len(value) > MAX_FIELD:
         raise bad_request(f"{name} is not valid.")
-    return value.strip()
+    return value.strip() if strip else value
 
 
 def query(request: Request, name: str) -> str | None:
