@@ -10,8 +10,8 @@ How to add a console page
 -------------------------
 1. Write `pages/<slug>.py`::
 
-       from ..framework import ANYONE, OPERATOR, Section, audit, form, not_found, query, \
-           render, require
+       from ..framework import (ANYONE, OPERATOR, Section, audit, ctx_of, field_of, form,
+                                not_found, query, render, require)
 
        async def things(request):
            who = await require(request, OPERATOR)      # or ANYONE: merchants too
@@ -33,8 +33,10 @@ How to add a console page
 
 2. Add `things.SECTION` to `SECTIONS` in `pages/__init__.py` (navigation order), replacing its
    `planned.section(...)` line if there is one.
-3. Templates go to `templates/<slug>.html` and `{% extends "base.html" %}`; every form carries
-   `<input type="hidden" name="csrf" value="{{ csrf }}">`.
+3. Templates go to `templates/<slug>.html` and `{% extends "base.html" %}` (`active=<slug>`
+   highlights the navigation entry); every form carries
+   `<input type="hidden" name="csrf" value="{{ csrf }}">`. Static files (a chart script, an
+   image) go to `static/` and are served at `/console/static/`; the CSP allows only those.
 
 Rules every page keeps (C-27): read and act only through the service layer, passing
 `principal.scope`; anything outside the scope answers 404 like a missing object (never 403);
