@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -73,6 +74,11 @@ def deep_page(client: httpx.Client, pages: int) -> str:
     return path
 
 
+def month_ago(months: int) -> str:
+    """A day inside the loaded history (which ends yesterday and spans a year)."""
+    return (date.today() - timedelta(days=30 * months)).isoformat()
+
+
 def pages(operator: httpx.Client) -> dict[str, str]:
     busy = operator.get(f"/console/invoices?terminal={BUSY_TERMINAL}").text
     reference = LINK.search(busy).group(1)  # type: ignore[union-attr]
@@ -86,7 +92,7 @@ def pages(operator: httpx.Client) -> dict[str, str]:
         "by clientInvoiceId": "/console/invoices?client_invoice_id=h123456",
         "by terminal": f"/console/invoices?terminal={BUSY_TERMINAL}",
         "by state (failed)": "/console/invoices?state=failed",
-        "by date range": "/console/invoices?from=2020-01-01&to=2020-01-31",
+        "by date range (a month)": f"/console/invoices?from={month_ago(2)}&to={month_ago(1)}",
         "invoice detail": f"/console/invoices/{reference}",
         "notifications": "/console/notifications",
         "audit log": "/console/audit",
@@ -136,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     print("| page | p50 ms | p99 ms | max ms | under 200 ms |\n|---|---|---|---|---|")
     worst = 0.0
     for name, times in rows:
-        p99 = statistics.quantiles(times, n=100)[98] if len(times) > 1 else times[0]
+        p99 = (
+            statistics.quantiles(times, n=100, method="inclusive")[98]
+            if len(times) > 1
+            else times[0]
+        )
         worst = max(worst, p99)
         print(f"| {name} | {statistics.median(times):.1f} | {p99:.1f} | {max(times):.1f} | "
               f"{'yes' if p99 < LIMIT_MS else 'NO'} |")  # fmt: skip
