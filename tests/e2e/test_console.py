@@ -294,3 +294,19 @@ def test_console_search_detail_and_refund_on_postgresql(
     finally:
         server.stop()
     assert "Traceback" not in server.log()
+
+
+@pytest.mark.postgres
+def test_sessions_hold_across_server_processes(fresh_postgres_url: str, tmp_path: Path) -> None:
+    """`--workers 2`: every process signs and checks cookies with the key kept in the database,
+    so a login form from one process posts to the other and a session works on both."""
+    server = start_server(fresh_postgres_url, tmp_path, args=("--workers", "2"))
+    try:
+        for _ in range(6):
+            fresh = ConsoleClient(server.url)
+            fresh.http.headers["Connection"] = "close"  # each request may meet either process
+            assert fresh.login(*OPERATOR).status_code == 303
+            assert all(fresh.get("/console/invoices").status_code == 200 for _ in range(5))
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log()
