@@ -17,9 +17,9 @@ from starlette.routing import Route
 from openseqr.cli.main import main
 from openseqr.console.app import all_routes
 from openseqr.console.pages import SECTIONS
-from tests.e2e.wire import call, invoice, ok, pay, status
+from tests.e2e.wire import call, invoice, new_terminal, ok, pay, status
 from tests.fixtures_server import RunningServer, start_server
-from tests.helpers import wait_until
+from tests.helpers import free_port, wait_until
 from tests.support.console import (
     MERCHANT,
     OPERATOR,
@@ -310,3 +310,38 @@ def test_sessions_hold_across_server_processes(fresh_postgres_url: str, tmp_path
     finally:
         server.stop()
     assert "Traceback" not in server.log()
+
+
+def test_failing_notifications_are_listed_for_their_merchant_and_redelivered(
+    srv: RunningServer,
+) -> None:
+    tid, ctx = new_terminal(srv)  # the sandbox shop's, one attempt per notification (D-03)
+    cli = CliRunner().invoke(main, ["terminal", "set", tid, "--notify-retries", "0",
+                                    "--database", srv.database_url])  # fmt: skip
+    assert cli.exit_code == 0, cli.output
+    dead = f"http://127.0.0.1:{free_port()}/notify"  # nothing listens there
+    extra = f"<notificationUrl>{dead}</notificationUrl>"
+    ref = ok(call(srv, "sendInvoice", invoice("7.00", extra=extra), ctx)).text("invoiceReference")
+    assert ref and pay(srv, ref)["status"] == "PAID"
+    operator, owner = signed_in(srv.url), signed_in(srv.url, MERCHANT)
+    link = f'href="/console/invoices/{ref}"'
+
+    def failing(client: ConsoleClient) -> str:
+        page = client.get("/console/notifications").text
+        return page.split("<h2>Pending</h2>")[0]
+
+    wait_until(lambda: link in failing(operator), timeout=20, what="a failed delivery")
+    assert link in failing(owner)
+    other = signed_in(srv.url, OTHER)
+    assert link not in other.get("/console/notifications").text
+    row = failing(operator).split(link)[1]
+    nid = re.search(r"/console/notifications/(\w+)/redeliver", row).group(1)  # type: ignore[union-attr]
+    assert other.post(f"/console/notifications/{nid}/redeliver", {}).status_code == 404
+    r = owner.post(f"/console/notifications/{nid}/redeliver", {})
+    assert r.status_code == 303 and r.headers["location"].endswith("done=redelivered")
+
+    def attempts_once_failed_again() -> bool:
+        rows = failing(operator).split(link)  # pending while the new attempt is due
+        return len(rows) == 2 and "2 / 2" in rows[1].split("</tr>")[0]
+
+    wait_until(attempts_once_failed_again, timeout=20, what="the second attempt")
