@@ -12,7 +12,14 @@ from datetime import datetime
 
 from ..core.console import AuditEntry, InvoiceSearch, LedgerLine
 from ..core.invoicing import InvoiceDraft
-from ..core.records import DeliveryAttempt, Invoice, Notification, ReceiptDocument, Refund
+from ..core.records import (
+    DeliveryAttempt,
+    Invoice,
+    InvoiceEvent,
+    Notification,
+    ReceiptDocument,
+    Refund,
+)
 from .admin import redeliver_notification
 from .auth import Caller
 from .context import Context
@@ -37,7 +44,7 @@ class TimelineEvent:
 @dataclass(frozen=True)
 class InvoiceDetail:
     invoice: Invoice
-    timeline: list[TimelineEvent]
+    timeline: list[TimelineEvent | InvoiceEvent]
     ledger: list[LedgerLine]
     refunds: list[Refund]
     receipts: list[ReceiptDocument]
@@ -59,10 +66,9 @@ def invoice_detail(ctx: Context, scope: str | None, reference: str) -> InvoiceDe
         notifications = [
             (n, tx.attempts_of(n.notification_id)) for n in tx.list_notifications(reference, 50)
         ]
-        if hasattr(tx, "invoice_events"):  # the event history (issue 10 item 1) once present
-            timeline = list(tx.invoice_events(reference))
-        else:
-            timeline = derived_timeline(invoice, refunds, receipts, notifications)
+        timeline: list[TimelineEvent | InvoiceEvent] = list(tx.invoice_events(reference))
+        if not timeline:  # an invoice from before the history existed (migration 0005)
+            timeline = list(derived_timeline(invoice, refunds, receipts, notifications))
         return InvoiceDetail(
             invoice, timeline, tx.ledger_of_invoice(reference), refunds, receipts, notifications
         )
@@ -78,8 +84,8 @@ def derived_timeline(
     receipts: list[ReceiptDocument],
     notifications: list[tuple[Notification, list[DeliveryAttempt]]],
 ) -> list[TimelineEvent]:
-    """INTEGRATION POINT (issue 10 item 1): the history rebuilt from the rows that exist, for
-    databases without `invoice_events`; `invoice_detail` prefers `tx.invoice_events`."""
+    """The history rebuilt from the rows that exist, for invoices created before the event
+    history (`invoice_events`, A-47) was recorded."""
     events = [TimelineEvent(invoice.created_at, "sent", "terminal", invoice.terminal_id)]
     if invoice.paid_at is not None:
         events.append(TimelineEvent(invoice.paid_at, "paid", "customer", invoice.payer))
@@ -136,11 +142,13 @@ def _merchant_of(ctx: Context, scope: str | None, notification_id: str) -> str:
     return terminal.reseller_id
 
 
-def redeliver(ctx: Context, scope: str | None, notification_id: str) -> tuple[Notification, str]:
-    """Send the same notification body once more (the relay delivers it; A-57); the
-    notification and its merchant."""
+def redeliver(
+    ctx: Context, scope: str | None, notification_id: str, by: str
+) -> tuple[Notification, str]:
+    """Send the same notification body once more (the relay delivers it; A-57), recorded in
+    the invoice's history as `by`'s; the notification and its merchant."""
     reseller_id = _merchant_of(ctx, scope, notification_id)
-    return redeliver_notification(ctx, notification_id), reseller_id
+    return redeliver_notification(ctx, notification_id, operator=by), reseller_id
 
 
 def refund(

@@ -24,7 +24,9 @@ async def redeliver(request: Request) -> Response:
     data = await form(request)
     notification_id = request.path_params["notification_id"][:64]
     try:
-        n, reseller_id = use.redeliver(ctx_of(request), principal.scope, notification_id)
+        n, reseller_id = use.redeliver(
+            ctx_of(request), principal.scope, notification_id, f"console:{principal.name}"
+        )
     except use.Missing:
         raise not_found("notification") from None
     audit(request, "notification.redeliver", notification_id, {"invoice": n.invoice_reference},
