@@ -62,7 +62,33 @@ class SettledTransaction:
     settled_at: datetime
 
 
-class Tx(ConsoleTx, Protocol):
+class ConsoleReads(Protocol):
+    """What the console reads beyond the request paths (A-59): time windows across every
+    terminal, and whole lists an operator pages through."""
+
+    def invoice_states_by_minute(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str, int]]:
+        """(minute, state, invoices) for invoices created in [since, until), by UTC minute."""
+        ...
+
+    def count_pending_notifications(self) -> tuple[int, int]:
+        """(pending, of which already failed at least once and are being retried)."""
+        ...
+
+    def failed_notifications_since(self, since: datetime) -> int: ...
+    def delivery_delays_since(self, since: datetime) -> list[float]:
+        """Seconds from enqueueing to the end of each 2xx attempt started since `since`."""
+        ...
+
+    def list_resellers(self) -> list[Reseller]: ...
+    def balances_of(self, account: str) -> dict[str, Decimal]: ...
+    def periods_of_reseller(self, reseller_id: str, limit: int) -> list[TransactionPeriod]:
+        """Newest end first."""
+        ...
+
+
+class Tx(ConsoleTx, ConsoleReads, Protocol):
     # principals
     def get_reseller(self, reseller_id: str) -> Reseller | None: ...
     def upsert_reseller(self, reseller: Reseller) -> None: ...

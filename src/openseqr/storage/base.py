@@ -38,6 +38,7 @@ from openseqr.core.records import (
 )
 
 from .console import ConsoleSql
+from .console_reads import ConsoleReads
 from .queries import Queries
 from .rows import Mapper, from_minor, to_minor
 
@@ -48,7 +49,7 @@ class NotFound(LookupError):
     """An `update_*` named a row that does not exist (a bug in the caller, never retried)."""
 
 
-class SqlTx(ConsoleSql):
+class SqlTx(ConsoleSql, ConsoleReads):
     __slots__ = ("_c", "_q", "_m", "_after", "_ers_read")
 
     def __init__(self, conn: Any, queries: Queries, mapper: Mapper) -> None:

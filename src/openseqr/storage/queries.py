@@ -79,6 +79,7 @@ def load(dialect: str) -> Queries:
         raise ValueError(f"unknown dialect {dialect!r}")
     texts = parse(_read("queries.sql"))
     texts.update(parse(_read("console.sql")))
+    texts.update(parse(_read("console_pages.sql")))  # the console pages' reads (A-59)
     texts.update(parse(_read(f"{dialect}.sql")))
     final = {}
     for name, sql in texts.items():

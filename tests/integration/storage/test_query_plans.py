@@ -32,6 +32,10 @@ PARAMS: dict[str, Any] = {
     "now": NOW,
     "lease_until": NOW,
     "limit": 100,
+    "since": NOW,
+    "until": NOW,
+    "account": "customer:101",
+    "reseller_id": "r1",
 }
 # query name -> (what calls it, index the plan must search: SQLite name, PostgreSQL name)
 HOT = {
@@ -51,6 +55,19 @@ HOT = {
                        "invoice_events_invoice"),
     "lock_invoice_unless_busy": ("deadline scan: each due invoice", "sqlite_autoindex_invoices_1",
                                  "invoices_pkey"),
+}  # fmt: skip
+# The console's reads: bounded by the window or the small set they count, not history.
+CONSOLE = {
+    "invoice_states_by_minute": ("dashboard: invoices of the last day", "invoices_created",
+                                 "invoices_created"),
+    "failed_notifications_since": ("dashboard: given-up deliveries", "notifications_failed",
+                                   "notifications_failed"),
+    "delivery_delays_since": ("dashboard: p99 delivery delay", "delivery_attempts_started",
+                              "delivery_attempts_started"),
+    "balances_of": ("customers page: a wallet's balances", "sqlite_autoindex_account_balances_1",
+                    "account_balances_pkey"),
+    "periods_of_reseller": ("reports page", "transaction_periods_scope",
+                            "transaction_periods_scope"),
 }  # fmt: skip
 OUTBOX = {"sqlite": "due_notifications", "postgres": "claim_notifications"}  # outbox due rows
 
@@ -132,6 +149,17 @@ def test_postgres_hot_query_searches_its_index(postgres_url: str, name: str) -> 
 @pytest.mark.postgres
 def test_postgres_outbox_due_rows_search_the_pending_index(postgres_url: str) -> None:
     check_postgres(postgres_url, OUTBOX["postgres"], "notifications_due")
+
+
+@pytest.mark.parametrize("name", CONSOLE)
+def test_sqlite_console_query_searches_its_index(sqlite_url: str, name: str) -> None:
+    check_sqlite(sqlite_url, name, CONSOLE[name][1])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", CONSOLE)
+def test_postgres_console_query_searches_its_index(postgres_url: str, name: str) -> None:
+    check_postgres(postgres_url, name, CONSOLE[name][2])
 
 
 UNINDEXED = "SELECT reference FROM invoices WHERE title = 'x'"

@@ -39,3 +39,9 @@ WHERE event_id = ANY (ARRAY(
     SELECT event_id FROM invoice_events ORDER BY event_id LIMIT :limit FOR UPDATE SKIP LOCKED
 ))
   AND at < :cutoff
+
+-- name: invoice_states_by_minute
+-- The session runs in UTC, so this is the UTC minute, spelled like SQLite's stored text.
+SELECT to_char(created_at, 'YYYY-MM-DD"T"HH24:MI'), state, count(*) FROM invoices
+WHERE created_at >= :since AND created_at < :until
+GROUP BY 1, 2

@@ -9,3 +9,9 @@ LIMIT :limit
 
 -- name: lease_notification
 UPDATE notifications SET next_attempt_at = :lease_until WHERE notification_id = :notification_id
+
+-- name: invoice_states_by_minute
+-- Stored datetimes are fixed-width UTC text, so the first 16 characters are the minute.
+SELECT substr(created_at, 1, 16), state, count(*) FROM invoices
+WHERE created_at >= :since AND created_at < :until
+GROUP BY 1, 2

@@ -1,0 +1,63 @@
+"""The console's reads (A-59), written once for both dialects and mixed into `SqlTx`.
+
+They serve the operator's pages, not a request path: time windows across every terminal for
+the dashboard, and the whole lists (resellers, balances, periods) the pages show.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from openseqr.core.records import Reseller, TransactionPeriod
+
+from .queries import Queries
+from .rows import Mapper, from_minor
+
+
+class ConsoleReads:
+    __slots__ = ()
+    _c: Any
+    _q: Queries
+    _m: Mapper
+
+    def invoice_states_by_minute(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[datetime, str, int]]:
+        params = {"since": self._m.dt_in(since), "until": self._m.dt_in(until)}
+        rows = self._c.execute(self._q.invoice_states_by_minute, params).fetchall()
+        return [
+            (datetime.fromisoformat(minute).replace(tzinfo=UTC), state, int(count))
+            for minute, state, count in rows
+        ]
+
+    def count_pending_notifications(self) -> tuple[int, int]:
+        pending, retrying = self._c.execute(self._q.count_pending_notifications).fetchone()
+        return int(pending), int(retrying)
+
+    def failed_notifications_since(self, since: datetime) -> int:
+        params = {"since": self._m.dt_in(since)}
+        return int(self._c.execute(self._q.failed_notifications_since, params).fetchone()[0])
+
+    def delivery_delays_since(self, since: datetime) -> list[float]:
+        params = {"since": self._m.dt_in(since)}
+        out = self._m.dt_out
+        return [
+            (out(started) - out(created)).total_seconds() + float(duration_ms) / 1000
+            for created, started, duration_ms in self._c.execute(
+                self._q.delivery_delays_since, params
+            )
+        ]
+
+    def list_resellers(self) -> list[Reseller]:
+        return [self._m.reseller(r) for r in self._c.execute(self._q.list_resellers).fetchall()]
+
+    def balances_of(self, account: str) -> dict[str, Decimal]:
+        rows = self._c.execute(self._q.balances_of, {"account": account}).fetchall()
+        return {currency: from_minor(int(minor), currency) for currency, minor in rows}
+
+    def periods_of_reseller(self, reseller_id: str, limit: int) -> list[TransactionPeriod]:
+        params = {"reseller_id": reseller_id, "limit": limit}
+        rows = self._c.execute(self._q.periods_of_reseller, params).fetchall()
+        return [self._m.period(r) for r in rows]
