@@ -1,0 +1,146 @@
+"""The console dashboard's numbers (A-59): payments over the last hour and day, their outcome
+rates, notification delivery health and load shedding.
+
+Invoices are counted in the minute they were created, by the state they are in now, so a
+bucket can still change while its invoices are being paid. Every read is one range search on
+an index (migration 0007), so the cost follows the window, not the history.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ..core.states import State
+from .context import Context
+
+PAID_STATES = frozenset({State.PAID.value, State.PAID_UNACKED.value})
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    start: datetime
+    paid: int = 0
+    failed: int = 0  # declined by the account provider (or the wallet had too little)
+    reversed: int = 0  # paid, then reversed when the acknowledgement window ran out
+    other: int = 0  # still open, or cancelled
+
+    def plus(self, state: str, count: int) -> Bucket:
+        if state in PAID_STATES:
+            return _with(self, paid=self.paid + count)
+        if state == State.FAILED.value:
+            return _with(self, failed=self.failed + count)
+        if state == State.REVERSED.value:
+            return _with(self, reversed=self.reversed + count)
+        return _with(self, other=self.other + count)
+
+    @property
+    def outcomes(self) -> int:
+        """Invoices that reached a payment outcome: paid, failed or reversed."""
+        return self.paid + self.failed + self.reversed
+
+
+def _with(b: Bucket, **changes: int) -> Bucket:
+    fields = {"paid": b.paid, "failed": b.failed, "reversed": b.reversed, "other": b.other}
+    return Bucket(b.start, **{**fields, **changes})
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    label: str
+    width: timedelta  # of one bucket
+    buckets: tuple[Bucket, ...]
+
+    @property
+    def total(self) -> Bucket:
+        b = self.buckets
+        return Bucket(b[0].start, sum(x.paid for x in b), sum(x.failed for x in b),
+                      sum(x.reversed for x in b), sum(x.other for x in b))  # fmt: skip
+
+    def rate(self, what: str) -> float | None:
+        """Share of outcomes that were `what` (paid, failed, reversed); None without outcomes."""
+        total = self.total
+        count: int = getattr(total, what)
+        return count / total.outcomes if total.outcomes else None
+
+    @property
+    def per_minute(self) -> float:
+        minutes = self.width.total_seconds() / 60 * len(self.buckets)
+        return self.total.paid / minutes
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationHealth:
+    pending: int
+    retrying: int  # pending after at least one failed attempt
+    failed_last_day: int  # gave up
+    deliveries_last_hour: int
+    p99_delay_last_hour: float | None  # seconds from the PAID commit to the 2xx answer
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    at: datetime
+    hour: Window
+    day: Window
+    notifications: NotificationHealth
+    load_shed: float | None  # None: this server has no metrics to read it from
+
+
+def _floor(t: datetime, width: timedelta) -> datetime:
+    seconds = int((t - datetime(2000, 1, 1, tzinfo=UTC)).total_seconds())
+    step = int(width.total_seconds())
+    return datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds - seconds % step)
+
+
+def window(
+    counts: list[tuple[datetime, str, int]], label: str, end: datetime, width: timedelta, n: int
+) -> Window:
+    """Buckets of `width` ending at `end` (exclusive), from per-minute (minute, state, count)."""
+    start = end - width * n
+    buckets = [Bucket(start + width * i) for i in range(n)]
+    for minute, state, count in counts:
+        i = int((minute - start) / width)
+        if 0 <= i < n:
+            buckets[i] = buckets[i].plus(state, count)
+    return Window(label, width, tuple(buckets))
+
+
+def p99(values: list[float]) -> float | None:
+    """Nearest-rank 99th percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+def load_shed_total() -> float | None:
+    """Integration point with `openseqr.observability.metrics` (the /metrics work, A-59): the
+    requests shed with result 93, summed over the server's processes. None while that module
+    is absent; the database does not record shed requests, they never reach it."""
+    try:
+        metrics = importlib.import_module("openseqr.observability.metrics")
+    except ImportError:
+        return None
+    return float(metrics.counter_total("openseqr_load_shed_total"))
+
+
+def dashboard(ctx: Context) -> Dashboard:
+    now = ctx.now()
+    minute, quarter = timedelta(minutes=1), timedelta(minutes=15)
+    hour_end, day_end = _floor(now, minute) + minute, _floor(now, quarter) + quarter
+    with ctx.store.transaction(write=False) as tx:
+        by_minute = tx.invoice_states_by_minute(day_end - timedelta(days=1), day_end)
+        pending, retrying = tx.count_pending_notifications()
+        failed = tx.failed_notifications_since(now - timedelta(days=1))
+        delays = tx.delivery_delays_since(now - timedelta(hours=1))
+    health = NotificationHealth(pending, retrying, failed, len(delays), p99(delays))
+    return Dashboard(
+        now,
+        window(by_minute, "Last hour, per minute", hour_end, minute, 60),
+        window(by_minute, "Last day, per 15 minutes", day_end, quarter, 96),
+        health,
+        load_shed_total(),
+    )
