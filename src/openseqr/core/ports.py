@@ -64,20 +64,23 @@ class SettledTransaction:
 
 class ConsoleReads(Protocol):
     """What the console reads beyond the request paths (A-59): time windows across every
-    terminal, and whole lists an operator pages through."""
+    terminal (or one merchant's: `reseller_id`), and whole lists an operator pages through."""
 
     def invoice_states_by_minute(
-        self, since: datetime, until: datetime
+        self, since: datetime, until: datetime, reseller_id: str | None = None
     ) -> list[tuple[datetime, str, int]]:
         """(minute, state, invoices) for invoices created in [since, until), by UTC minute."""
         ...
 
-    def count_pending_notifications(self) -> tuple[int, int]:
+    def count_pending_notifications(self, reseller_id: str | None = None) -> tuple[int, int]:
         """(pending, of which already failed at least once and are being retried)."""
         ...
 
-    def failed_notifications_since(self, since: datetime) -> int: ...
-    def delivery_delays_since(self, since: datetime) -> list[float]:
+    def failed_notifications_since(
+        self, since: datetime, reseller_id: str | None = None
+    ) -> int: ...
+
+    def delivery_delays_since(self, since: datetime, reseller_id: str | None = None) -> list[float]:
         """Seconds from enqueueing to the end of each 2xx attempt started since `since`."""
         ...
 

@@ -127,20 +127,21 @@ def load_shed_total() -> float | None:
     return float(metrics.counter_total("openseqr_load_shed_total"))
 
 
-def dashboard(ctx: Context) -> Dashboard:
+def dashboard(ctx: Context, reseller_id: str | None = None) -> Dashboard:
+    """Across the platform, or of one merchant (`reseller_id`: its portal, no load shedding)."""
     now = ctx.now()
     minute, quarter = timedelta(minutes=1), timedelta(minutes=15)
     hour_end, day_end = _floor(now, minute) + minute, _floor(now, quarter) + quarter
     with ctx.store.transaction(write=False) as tx:
-        by_minute = tx.invoice_states_by_minute(day_end - timedelta(days=1), day_end)
-        pending, retrying = tx.count_pending_notifications()
-        failed = tx.failed_notifications_since(now - timedelta(days=1))
-        delays = tx.delivery_delays_since(now - timedelta(hours=1))
+        by_minute = tx.invoice_states_by_minute(day_end - timedelta(days=1), day_end, reseller_id)
+        pending, retrying = tx.count_pending_notifications(reseller_id)
+        failed = tx.failed_notifications_since(now - timedelta(days=1), reseller_id)
+        delays = tx.delivery_delays_since(now - timedelta(hours=1), reseller_id)
     health = NotificationHealth(pending, retrying, failed, len(delays), p99(delays))
     return Dashboard(
         now,
         window(by_minute, "Last hour, per minute", hour_end, minute, 60),
         window(by_minute, "Last day, per 15 minutes", day_end, quarter, 96),
         health,
-        load_shed_total(),
+        load_shed_total() if reseller_id is None else None,
     )

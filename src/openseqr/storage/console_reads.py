@@ -23,25 +23,27 @@ class ConsoleReads:
     _m: Mapper
 
     def invoice_states_by_minute(
-        self, since: datetime, until: datetime
+        self, since: datetime, until: datetime, reseller_id: str | None = None
     ) -> list[tuple[datetime, str, int]]:
-        params = {"since": self._m.dt_in(since), "until": self._m.dt_in(until)}
+        params = {"since": self._m.dt_in(since), "until": self._m.dt_in(until),
+                  "reseller_id": reseller_id}  # fmt: skip
         rows = self._c.execute(self._q.invoice_states_by_minute, params).fetchall()
         return [
             (datetime.fromisoformat(minute).replace(tzinfo=UTC), state, int(count))
             for minute, state, count in rows
         ]
 
-    def count_pending_notifications(self) -> tuple[int, int]:
-        pending, retrying = self._c.execute(self._q.count_pending_notifications).fetchone()
+    def count_pending_notifications(self, reseller_id: str | None = None) -> tuple[int, int]:
+        params = {"reseller_id": reseller_id}
+        pending, retrying = self._c.execute(self._q.count_pending_notifications, params).fetchone()
         return int(pending), int(retrying)
 
-    def failed_notifications_since(self, since: datetime) -> int:
-        params = {"since": self._m.dt_in(since)}
+    def failed_notifications_since(self, since: datetime, reseller_id: str | None = None) -> int:
+        params = {"since": self._m.dt_in(since), "reseller_id": reseller_id}
         return int(self._c.execute(self._q.failed_notifications_since, params).fetchone()[0])
 
-    def delivery_delays_since(self, since: datetime) -> list[float]:
-        params = {"since": self._m.dt_in(since)}
+    def delivery_delays_since(self, since: datetime, reseller_id: str | None = None) -> list[float]:
+        params = {"since": self._m.dt_in(since), "reseller_id": reseller_id}
         out = self._m.dt_out
         return [
             (out(started) - out(created)).total_seconds() + float(duration_ms) / 1000

@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 
 from openseqr.core.invoicing import AmountDraft, InvoiceDraft
-from openseqr.core.records import DeliveryAttempt
+from openseqr.core.records import DeliveryAttempt, Reseller, Terminal, TerminalKind
 from openseqr.service import merchant, wallet
 from openseqr.service.auth import authenticate
 from openseqr.service.console_dashboard import dashboard
 from openseqr.service.deadlines import expire_due
+from openseqr.service.security import hash_secret
 
 ALICE = ("46700000001", "1111")
 DAVE = ("46700000004", "4444")  # the bank declines
@@ -89,3 +90,22 @@ def test_notification_health_counts_pending_failed_and_the_p99_delay(ctx, clock)
     later = dashboard(ctx).notifications
     assert later.deliveries_last_hour == 0 and later.p99_delay_last_hour is None
     assert later.failed_last_day == 1
+
+
+def test_a_merchant_dashboard_counts_only_its_own_invoices(ctx):
+    with ctx.store.transaction() as tx:
+        tx.upsert_reseller(Reseller("other_shop", "7700", hash_secret("pw"), "Other shop"))
+        tx.insert_terminal(Terminal("other_till", "other_shop", TerminalKind.ONLINE, "Other",
+                                    hash_secret("till-pw"), created_at=ctx.now()))  # fmt: skip
+    other = authenticate(ctx, "TERMINALID", "other_till", None, "till-pw")
+    draft = InvoiceDraft(total=AmountDraft(Decimal("3.00"), "SEK"), notification_url=HOOK)
+    ref = merchant.send_invoice(ctx, other, draft).reference
+    wallet.pay(ctx, ref, *DAVE)  # declined: no notification
+    ref = merchant.send_invoice(ctx, other, draft).reference
+    wallet.pay(ctx, ref, *ALICE)
+    paid_and_acknowledged(ctx)
+    everyone, mine = dashboard(ctx), dashboard(ctx, "public_test_shop")
+    assert (everyone.hour.total.paid, everyone.hour.total.failed) == (2, 1)
+    assert (mine.hour.total.paid, mine.hour.total.failed) == (1, 0)
+    assert (everyone.notifications.pending, mine.notifications.pending) == (1, 0)
+    assert mine.load_shed is None

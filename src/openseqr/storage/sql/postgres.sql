@@ -44,4 +44,5 @@ WHERE event_id = ANY (ARRAY(
 -- The session runs in UTC, so this is the UTC minute, spelled like SQLite's stored text.
 SELECT to_char(created_at, 'YYYY-MM-DD"T"HH24:MI'), state, count(*) FROM invoices
 WHERE created_at >= :since AND created_at < :until
+  AND (CAST(:reseller_id AS TEXT) IS NULL OR reseller_id = :reseller_id)
 GROUP BY 1, 2

@@ -14,4 +14,5 @@ UPDATE notifications SET next_attempt_at = :lease_until WHERE notification_id = 
 -- Stored datetimes are fixed-width UTC text, so the first 16 characters are the minute.
 SELECT substr(created_at, 1, 16), state, count(*) FROM invoices
 WHERE created_at >= :since AND created_at < :until
+  AND (CAST(:reseller_id AS TEXT) IS NULL OR reseller_id = :reseller_id)
 GROUP BY 1, 2
