@@ -35,7 +35,7 @@ PARAMS: dict[str, Any] = {
     "since": NOW,
     "until": NOW,
     "account": "customer:101",
-    "reseller_id": "r1",
+    "reseller_id": None,  # the console's operator scope; a merchant's is below
 }
 # query name -> (what calls it, index the plan must search: SQLite name, PostgreSQL name)
 HOT = {
@@ -66,6 +66,10 @@ CONSOLE = {
                               "delivery_attempts_started"),
     "balances_of": ("customers page: a wallet's balances", "sqlite_autoindex_account_balances_1",
                     "account_balances_pkey"),
+}  # fmt: skip
+CONSOLE_MERCHANT = {  # the same with `reseller_id` set: one merchant's portal
+    "invoice_states_by_minute": ("merchant dashboard", "invoices_created",
+                                 "invoices_reseller_created"),
     "periods_of_reseller": ("reports page", "transaction_periods_scope",
                             "transaction_periods_scope"),
 }  # fmt: skip
@@ -160,6 +164,23 @@ def test_sqlite_console_query_searches_its_index(sqlite_url: str, name: str) -> 
 @pytest.mark.parametrize("name", CONSOLE)
 def test_postgres_console_query_searches_its_index(postgres_url: str, name: str) -> None:
     check_postgres(postgres_url, name, CONSOLE[name][2])
+
+
+@pytest.mark.parametrize("name", CONSOLE_MERCHANT)
+def test_sqlite_merchant_console_query_searches_its_index(
+    sqlite_url: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(PARAMS, "reseller_id", "r1")
+    check_sqlite(sqlite_url, name, CONSOLE_MERCHANT[name][1])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", CONSOLE_MERCHANT)
+def test_postgres_merchant_console_query_searches_its_index(
+    postgres_url: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(PARAMS, "reseller_id", "r1")
+    check_postgres(postgres_url, name, CONSOLE_MERCHANT[name][2])
 
 
 UNINDEXED = "SELECT reference FROM invoices WHERE title = 'x'"

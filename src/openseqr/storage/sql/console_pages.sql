@@ -1,5 +1,5 @@
 -- The reads of the console pages (A-59); same syntax as queries.sql. Each window query is a
--- range search on an index of migration 0007 (tests/integration/storage/test_query_plans.py:
+-- range search on an index of migration 0006 or 0007 (tests/integration/storage/test_query_plans.py:
 -- CONSOLE). `:reseller_id` NULL means every merchant; a value keeps one merchant's rows.
 
 -- name: count_pending_notifications
