@@ -17,7 +17,7 @@ from ..core.records import Customer, Reseller, Terminal, TransactionPeriod
 from .admin import AdminError
 from .auth import Caller
 from .context import Context
-from .reports import CATALOGUE, ReportDocument, execute_report
+from .reports import CATALOGUE, ReportDocument, execute_report, mark_transaction_period
 from .security import hash_secret
 from .wallet import normalise_msisdn
 
@@ -100,14 +100,35 @@ def transaction_periods(ctx: Context, reseller_id: str, limit: int = 50) -> list
         return tx.periods_of_reseller(reseller_id, limit)
 
 
-def period_report(ctx: Context, period_id: str, report_id: str) -> ReportDocument:
-    """A report of the period's own reseller (and terminal, for the per-terminal reports)."""
+def reports_of(period: TransactionPeriod) -> tuple[str, ...]:
+    """The reports a period has: the per-terminal ones only when it was marked for a terminal."""
+    return tuple(r for r in REPORTS if period.terminal_id is not None or not CATALOGUE[r][1])
+
+
+def close_period(ctx: Context, reseller_id: str, terminal_id: str | None) -> TransactionPeriod:
+    """markTransactionPeriod for the reseller (or one of its terminals), from the console."""
+    with ctx.store.transaction(write=False) as tx:
+        reseller = tx.get_reseller(reseller_id)
+    if reseller is None:
+        raise AdminError(f"no reseller {reseller_id!r}")
+    params = (("TERMINALID", terminal_id),) if terminal_id else ()
+    try:
+        return mark_transaction_period(ctx, Caller(reseller, None), params)
+    except errors.DomainError as exc:
+        raise AdminError(str(exc) or type(exc).__doc__ or "cannot close the period") from None
+
+
+def period_report(
+    ctx: Context, period_id: str, report_id: str, scope: str | None = None
+) -> ReportDocument:
+    """A report of the period's own reseller (and terminal, for the per-terminal reports);
+    with `scope`, only of that reseller's periods."""
     if report_id not in CATALOGUE:
         raise AdminError(f"no report {report_id!r}")
     with ctx.store.transaction(write=False) as tx:
         period = tx.get_period(period_id)
         reseller = tx.get_reseller(period.reseller_id) if period else None
-    if period is None or reseller is None:
+    if period is None or reseller is None or scope not in (None, period.reseller_id):
         raise AdminError(f"no transaction period {period_id!r}")
     params = [("transactionPeriodId", period_id)]
     if period.terminal_id is not None:

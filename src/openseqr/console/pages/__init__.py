@@ -6,16 +6,26 @@ To add a section, write `pages/<slug>.py` exposing `SECTION = Section(...)` and 
 from __future__ import annotations
 
 from ..framework import Section
-from . import audit, invoices, notifications, planned
+from . import (
+    audit,
+    customers,
+    dashboard,
+    invoices,
+    notifications,
+    reports,
+    resellers,
+    services,
+    settings,
+)
 
 SECTIONS: list[Section] = [
-    planned.section("dashboard", "Dashboard", merchant=True),
+    dashboard.SECTION,
     invoices.SECTION,
-    planned.section("resellers", "Resellers & terminals", merchant=True),
-    planned.section("services", "External Services"),
+    resellers.SECTION,
+    services.SECTION,
     notifications.SECTION,
-    planned.section("customers", "Customers"),
-    planned.section("reports", "Reports", merchant=True),
-    planned.section("settings", "Settings"),
+    customers.SECTION,
+    reports.SECTION,
+    settings.SECTION,
     audit.SECTION,
 ]
