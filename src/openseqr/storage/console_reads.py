@@ -27,7 +27,10 @@ class ConsoleReads:
     ) -> list[tuple[datetime, str, int]]:
         params = {"since": self._m.dt_in(since), "until": self._m.dt_in(until),
                   "reseller_id": reseller_id}  # fmt: skip
-        rows = self._c.execute(self._q.invoice_states_by_minute, params).fetchall()
+        sql = self._q.invoice_states_by_minute
+        if reseller_id is not None:
+            sql = self._q.invoice_states_by_minute_of_reseller
+        rows = self._c.execute(sql, params).fetchall()
         return [
             (datetime.fromisoformat(minute).replace(tzinfo=UTC), state, int(count))
             for minute, state, count in rows

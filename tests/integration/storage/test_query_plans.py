@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from openseqr.core.states import State
 from openseqr.storage import migrate
 from openseqr.storage.migrate import sqlite_path
 from openseqr.storage.queries import load
@@ -58,8 +59,8 @@ HOT = {
 }  # fmt: skip
 # The console's reads (A-59): bounded by the window or the small set they count, not history.
 CONSOLE = {
-    "invoice_states_by_minute": ("dashboard: invoices of the last day", "invoices_created",
-                                 "invoices_created"),
+    "invoice_states_by_minute": ("dashboard: invoices of the last day",
+                                 "invoices_state_created", "invoices_created"),
     "failed_notifications_since": ("dashboard: given-up deliveries", "notifications_failed",
                                    "notifications_failed"),
     "delivery_delays_since": ("dashboard: p99 delivery delay", "delivery_attempts_started",
@@ -68,8 +69,8 @@ CONSOLE = {
                     "account_balances_pkey"),
 }  # fmt: skip
 CONSOLE_MERCHANT = {  # the same with `reseller_id` set: one merchant's portal
-    "invoice_states_by_minute": ("merchant dashboard", "invoices_created",
-                                 "invoices_reseller_created"),
+    "invoice_states_by_minute_of_reseller": ("merchant dashboard", "invoices_reseller_created",
+                                             "invoices_reseller_created"),
     "periods_of_reseller": ("reports page", "transaction_periods_scope",
                             "transaction_periods_scope"),
 }  # fmt: skip
@@ -229,6 +230,8 @@ def test_postgres_event_purge_probes_the_primary_key(postgres_url: str) -> None:
     plan = "\n".join(r[0] for r in rows)
     assert "Seq Scan" not in plan, plan
     assert "Index Cond: (event_id = ANY" in plan, plan
+
+
 # `/metrics` counts the owed notifications on every scrape: the count reads only the partial
 # index of pending rows (its size is the backlog, not the history), never the table.
 def test_sqlite_pending_count_reads_only_the_pending_index(sqlite_url: str) -> None:
@@ -239,3 +242,10 @@ def test_sqlite_pending_count_reads_only_the_pending_index(sqlite_url: str) -> N
 @pytest.mark.postgres
 def test_postgres_pending_count_reads_only_the_pending_index(postgres_url: str) -> None:
     check_postgres(postgres_url, "pending_notifications", "notifications_due")
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_the_dashboard_query_names_every_state(dialect: str) -> None:
+    """A state it did not name would vanish from the dashboard's counts."""
+    sql = load(dialect).invoice_states_by_minute
+    assert all(f"'{state.value}'" in sql for state in State)
