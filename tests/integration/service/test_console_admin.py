@@ -13,9 +13,11 @@ from openseqr.service import reports
 from openseqr.service.admin import AdminError
 from openseqr.service.auth import authenticate
 from openseqr.service.console_admin import (
+    close_period,
     customer_balances,
     list_resellers,
     period_report,
+    reports_of,
     reseller_detail,
     reset_terminal_password,
     top_up,
@@ -110,3 +112,20 @@ def test_periods_and_their_reports(ctx, clock):
         period_report(ctx, "nope", "STD_RECON_002")
     with pytest.raises(AdminError, match="no report"):
         period_report(ctx, shop_wide.period_id, "../etc")
+
+
+def test_closing_a_period_from_the_console_and_its_scope(ctx, clock):
+    shop_wide = close_period(ctx, "public_test_shop", None)
+    clock.advance(60)
+    one_till = close_period(ctx, "public_test_shop", TERMINAL)
+    assert one_till.terminal_id == TERMINAL
+    assert close_period(ctx, "public_test_shop", None).start_at == shop_wide.end_at
+    assert "STD_RECON_006" not in reports_of(shop_wide)
+    assert {"STD_RECON_006", "STD_RECON_007", "Shop"} <= set(reports_of(one_till))
+    assert period_report(ctx, one_till.period_id, "Shop", "public_test_shop").content_string
+    with pytest.raises(AdminError, match="no transaction period"):
+        period_report(ctx, one_till.period_id, "Shop", "other_shop")
+    with pytest.raises(AdminError, match="no reseller"):
+        close_period(ctx, "nobody", None)
+    with pytest.raises(AdminError, match="TERMINALID"):
+        close_period(ctx, "public_test_shop", "nobody")
