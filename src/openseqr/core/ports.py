@@ -66,10 +66,10 @@ class ConsoleReads(Protocol):
     """What the console reads beyond the request paths (A-59): time windows across every
     terminal (or one merchant's: `reseller_id`), and whole lists an operator pages through."""
 
-    def invoice_states_by_minute(
+    def invoice_states_between(
         self, since: datetime, until: datetime, reseller_id: str | None = None
-    ) -> list[tuple[datetime, str, int]]:
-        """(minute, state, invoices) for invoices created in [since, until), by UTC minute."""
+    ) -> dict[str, int]:
+        """Invoices created in [since, until), per state they are in now."""
         ...
 
     def count_pending_notifications(self, reseller_id: str | None = None) -> tuple[int, int]:

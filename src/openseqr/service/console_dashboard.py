@@ -1,9 +1,9 @@
 """The console dashboard's numbers (A-59): payments over the last hour and day, their outcome
 rates, notification delivery health and load shedding.
 
-Invoices are counted in the minute they were created, by the state they are in now, so a
-bucket can still change while its invoices are being paid. Every read is one range search on
-an index (migration 0007), so the cost follows the window, not the history.
+Invoices are counted in the bucket they were created in, by the state they are in now, so a
+bucket can still change while its invoices are being paid. Every read is a range search on an
+index (migrations 0006, 0007), so the cost follows the window, not the history.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ..core.ports import Tx
 from ..core.states import State
 from .context import Context
 
@@ -96,15 +97,18 @@ def _floor(t: datetime, width: timedelta) -> datetime:
 
 
 def window(
-    counts: list[tuple[datetime, str, int]], label: str, end: datetime, width: timedelta, n: int
+    tx: Tx, label: str, end: datetime, width: timedelta, n: int, reseller_id: str | None
 ) -> Window:
-    """Buckets of `width` ending at `end` (exclusive), from per-minute (minute, state, count)."""
+    """`n` buckets of `width` ending at `end` (exclusive): one small indexed count per bucket,
+    which reads far less than grouping the whole day by an expression (no sort)."""
     start = end - width * n
-    buckets = [Bucket(start + width * i) for i in range(n)]
-    for minute, state, count in counts:
-        i = int((minute - start) / width)
-        if 0 <= i < n:
-            buckets[i] = buckets[i].plus(state, count)
+    buckets = []
+    for i in range(n):
+        bucket = Bucket(start + width * i)
+        counts = tx.invoice_states_between(bucket.start, bucket.start + width, reseller_id)
+        for state, count in counts.items():
+            bucket = bucket.plus(state, count)
+        buckets.append(bucket)
     return Window(label, width, tuple(buckets))
 
 
@@ -132,16 +136,17 @@ def dashboard(ctx: Context, reseller_id: str | None = None) -> Dashboard:
     now = ctx.now()
     minute, quarter = timedelta(minutes=1), timedelta(minutes=15)
     hour_end, day_end = _floor(now, minute) + minute, _floor(now, quarter) + quarter
-    with ctx.store.transaction(write=False) as tx:
-        by_minute = tx.invoice_states_by_minute(day_end - timedelta(days=1), day_end, reseller_id)
+    with ctx.store.transaction(write=False) as tx:  # one snapshot for every number
+        hour = window(tx, "Last hour, per minute", hour_end, minute, 60, reseller_id)
+        day = window(tx, "Last day, per 15 minutes", day_end, quarter, 96, reseller_id)
         pending, retrying = tx.count_pending_notifications(reseller_id)
         failed = tx.failed_notifications_since(now - timedelta(days=1), reseller_id)
         delays = tx.delivery_delays_since(now - timedelta(hours=1), reseller_id)
     health = NotificationHealth(pending, retrying, failed, len(delays), p99(delays))
     return Dashboard(
         now,
-        window(by_minute, "Last hour, per minute", hour_end, minute, 60),
-        window(by_minute, "Last day, per 15 minutes", day_end, quarter, 96),
+        hour,
+        day,
         health,
         load_shed_total() if reseller_id is None else None,
     )

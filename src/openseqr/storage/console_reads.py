@@ -6,7 +6,7 @@ the dashboard, and the whole lists (resellers, balances, periods) the pages show
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,19 +22,15 @@ class ConsoleReads:
     _q: Queries
     _m: Mapper
 
-    def invoice_states_by_minute(
+    def invoice_states_between(
         self, since: datetime, until: datetime, reseller_id: str | None = None
-    ) -> list[tuple[datetime, str, int]]:
+    ) -> dict[str, int]:
         params = {"since": self._m.dt_in(since), "until": self._m.dt_in(until),
                   "reseller_id": reseller_id}  # fmt: skip
-        sql = self._q.invoice_states_by_minute
+        sql = self._q.invoice_states_between
         if reseller_id is not None:
-            sql = self._q.invoice_states_by_minute_of_reseller
-        rows = self._c.execute(sql, params).fetchall()
-        return [
-            (datetime.fromisoformat(minute).replace(tzinfo=UTC), state, int(count))
-            for minute, state, count in rows
-        ]
+            sql = self._q.invoice_states_between_of_reseller
+        return {state: int(count) for state, count in self._c.execute(sql, params).fetchall()}
 
     def count_pending_notifications(self, reseller_id: str | None = None) -> tuple[int, int]:
         params = {"reseller_id": reseller_id}

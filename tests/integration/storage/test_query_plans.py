@@ -59,8 +59,8 @@ HOT = {
 }  # fmt: skip
 # The console's reads (A-59): bounded by the window or the small set they count, not history.
 CONSOLE = {
-    "invoice_states_by_minute": ("dashboard: invoices of the last day",
-                                 "invoices_state_created", "invoices_created"),
+    "invoice_states_between": ("dashboard: invoices of one bucket", "invoices_state_created",
+                               "invoices_created"),
     "failed_notifications_since": ("dashboard: given-up deliveries", "notifications_failed",
                                    "notifications_failed"),
     "delivery_delays_since": ("dashboard: p99 delivery delay", "delivery_attempts_started",
@@ -69,8 +69,8 @@ CONSOLE = {
                     "account_balances_pkey"),
 }  # fmt: skip
 CONSOLE_MERCHANT = {  # the same with `reseller_id` set: one merchant's portal
-    "invoice_states_by_minute_of_reseller": ("merchant dashboard", "invoices_reseller_created",
-                                             "invoices_reseller_created"),
+    "invoice_states_between_of_reseller": ("merchant dashboard", "invoices_reseller_created",
+                                           "invoices_reseller_created"),
     "periods_of_reseller": ("reports page", "transaction_periods_scope",
                             "transaction_periods_scope"),
 }  # fmt: skip
@@ -247,5 +247,5 @@ def test_postgres_pending_count_reads_only_the_pending_index(postgres_url: str) 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
 def test_the_dashboard_query_names_every_state(dialect: str) -> None:
     """A state it did not name would vanish from the dashboard's counts."""
-    sql = load(dialect).invoice_states_by_minute
+    sql = load(dialect).invoice_states_between
     assert all(f"'{state.value}'" in sql for state in State)

@@ -2,6 +2,20 @@
 -- range search on an index of migration 0006 or 0007 (tests/integration/storage/test_query_plans.py:
 -- CONSOLE). `:reseller_id` NULL means every merchant; a value keeps one merchant's rows.
 
+-- name: invoice_states_between
+-- Naming every state lets the search read only the index (state, created_at) of 0006: one
+-- range per state, no table rows, and the groups come in index order (no sort).
+SELECT state, count(*) FROM invoices
+WHERE state IN ('issued', 'viewed', 'awaiting_ack', 'paying', 'reserved', 'paid_unacked', 'paid',
+                'reversed', 'cancelled', 'failed')
+  AND created_at >= :since AND created_at < :until
+GROUP BY state
+
+-- name: invoice_states_between_of_reseller
+SELECT state, count(*) FROM invoices
+WHERE reseller_id = :reseller_id AND created_at >= :since AND created_at < :until
+GROUP BY state
+
 -- name: count_pending_notifications
 SELECT count(*), coalesce(sum(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0)
 FROM notifications WHERE status = 'pending'

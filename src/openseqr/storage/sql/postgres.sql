@@ -39,18 +39,3 @@ WHERE event_id = ANY (ARRAY(
     SELECT event_id FROM invoice_events ORDER BY event_id LIMIT :limit FOR UPDATE SKIP LOCKED
 ))
   AND at < :cutoff
-
--- name: invoice_states_by_minute
--- The session runs in UTC, so this is the UTC minute, spelled like SQLite's stored text.
--- Naming every state lets the search read only the index (state, created_at) of 0006: one
--- range per state, no table rows (tests/integration/storage/test_query_plans.py checks both).
-SELECT to_char(created_at, 'YYYY-MM-DD"T"HH24:MI'), state, count(*) FROM invoices
-WHERE state IN ('issued', 'viewed', 'awaiting_ack', 'paying', 'reserved', 'paid_unacked', 'paid',
-                'reversed', 'cancelled', 'failed')
-  AND created_at >= :since AND created_at < :until
-GROUP BY 1, 2
-
--- name: invoice_states_by_minute_of_reseller
-SELECT to_char(created_at, 'YYYY-MM-DD"T"HH24:MI'), state, count(*) FROM invoices
-WHERE reseller_id = :reseller_id AND created_at >= :since AND created_at < :until
-GROUP BY 1, 2
