@@ -78,8 +78,11 @@ def load(dialect: str) -> Queries:
     if dialect not in ("sqlite", "postgres"):
         raise ValueError(f"unknown dialect {dialect!r}")
     texts = parse(_read("queries.sql"))
-    texts.update(parse(_read("console.sql")))
-    texts.update(parse(_read("console_pages.sql")))  # the console pages' reads (A-59)
+    for shared in ("console.sql", "console_pages.sql"):  # only a dialect file may replace
+        more = parse(_read(shared))
+        if clash := sorted(texts.keys() & more.keys()):
+            raise ValueError(f"{shared} defines {clash} again")
+        texts.update(more)
     texts.update(parse(_read(f"{dialect}.sql")))
     final = {}
     for name, sql in texts.items():

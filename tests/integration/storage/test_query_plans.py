@@ -249,3 +249,18 @@ def test_the_dashboard_query_names_every_state(dialect: str) -> None:
     """A state it did not name would vanish from the dashboard's counts."""
     sql = load(dialect).invoice_states_between
     assert all(f"'{state.value}'" in sql for state in State)
+
+
+def test_a_query_name_defined_twice_in_the_shared_files_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A second file's query of the same name would silently replace the first one's."""
+    from openseqr.storage import queries
+
+    real = queries._read
+    monkeypatch.setattr(queries, "_read", lambda name: real(name) + (
+        "\n-- name: get_invoice\nSELECT 1\n" if name == "console_pages.sql" else ""))  # fmt: skip
+    queries.load.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"console_pages.sql defines \['get_invoice'\] again"):
+            queries.load("sqlite")
+    finally:
+        queries.load.cache_clear()
