@@ -9,6 +9,7 @@ index (migrations 0006, 0007), so the cost follows the window, not the history.
 from __future__ import annotations
 
 import importlib
+import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from ..core.ports import Tx
 from ..core.states import State
 from .context import Context
 
+log = logging.getLogger(__name__)
 PAID_STATES = frozenset({State.PAID.value, State.PAID_UNACKED.value})
 
 
@@ -128,7 +130,11 @@ def load_shed_total() -> float | None:
         metrics = importlib.import_module("openseqr.observability.metrics")
     except ImportError:
         return None
-    return float(metrics.counter_total("openseqr_load_shed_total"))
+    try:
+        return float(metrics.counter_total("openseqr_load_shed_total"))
+    except Exception:  # the dashboard shows the rest; a metrics fault is logged, not a 500
+        log.warning("cannot read openseqr_load_shed_total", exc_info=True)
+        return None
 
 
 def dashboard(ctx: Context, reseller_id: str | None = None) -> Dashboard:
