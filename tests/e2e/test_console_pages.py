@@ -1,5 +1,5 @@
 """The console's dashboard, resellers/terminals, External Services, customers, reports and
-settings pages over HTTP against `openseqr serve` (SQLite, sandbox): each page renders, acts
+settings pages over HTTP against `openseqr serve` (SQLite and PostgreSQL, sandbox): each page renders, acts
 (audited), refuses hostile input with a 4xx, and keeps merchants to their own objects."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import pytest
 
 from openseqr.storage import open_store
 from tests.e2e.wire import call, invoice, ok, pay, status, terminal
-from tests.fixtures_server import RunningServer, start_server
+from tests.fixtures_server import RunningServer
 from tests.support.console import MERCHANT, add_merchant, signed_in
+from tests.support.servers import BACKENDS, served
 
 pytestmark = pytest.mark.slow
 OTHER = ("other_shop/1", "other-password")
@@ -22,14 +23,14 @@ TILL = "public_test_shop_terminal"
 SHOP_TILL = f"/console/resellers/public_test_shop/terminals/{TILL}"
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    work = tmp_path_factory.mktemp("console-pages")
-    server = start_server(f"sqlite:///{work / 'pages.sqlite3'}", work)
-    server.other_till = add_merchant(server.database_url, "other_shop", OTHER[1])  # type: ignore[attr-defined]
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log()
+@pytest.fixture(scope="module", params=BACKENDS)
+def srv(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    for server in served(request, tmp_path_factory):
+        server.other_till = add_merchant(server.database_url, "other_shop", OTHER[1])  # type: ignore[attr-defined]
+        yield server
+        assert "Traceback" not in server.log()
 
 
 def edit_db(srv: RunningServer, change) -> None:  # type: ignore[no-untyped-def]
@@ -350,6 +351,18 @@ HOSTILE_GETS = [
     "/console/settings?check=http://[::1",
     "/console/settings?check=" + "h" * 5000,
     "/console/dashboard?x=" + "%ff" * 100,
+    "/console/services/%00",
+    "/console/reports?reseller=%00",
+    "/console/reports/%00/Shop.xml",
+    "/console/settings?check=http://x%00y/",
+    "/console/settings?done=%00",
+]
+NUL_FORMS = [  # PostgreSQL refuses a NUL in text: each must be a 4xx before any query
+    ("/console/services", {"service_id": "nul1", **SERVICE, "name": "a\x00b"}),
+    ("/console/services", {"service_id": "nul\x002", **SERVICE}),
+    ("/console/customers/46700000001/top-up", {"amount": "1", "currency": "SE\x00"}),
+    ("/console/reports/close", {"reseller": "public_test_shop\x00"}),
+    ("/console/settings/provider", {"mode": "ok\x00"}),
 ]
 
 

@@ -15,18 +15,18 @@ from ..framework import (
     audit,
     bad_request,
     ctx_of,
-    field_of,
     form,
     not_found,
     render,
     require,
 )
+from .params import form_text, path_id
 
 DONE = {"unlocked": "PIN unlocked.", "topped-up": "Wallet topped up."}
 
 
 def _msisdn(request: Request) -> str:
-    msisdn = request.path_params["msisdn"][:32]
+    msisdn = path_id(request, "msisdn", "customer")
     if not msisdn.isdigit():
         raise not_found("customer")
     return msisdn
@@ -55,7 +55,7 @@ async def top_up(request: Request) -> Response:
     await require(request, OPERATOR)
     data = await form(request)
     msisdn = _msisdn(request)
-    amount, currency = field_of(data, "amount"), field_of(data, "currency")
+    amount, currency = form_text(data, "amount"), form_text(data, "currency")
     try:
         balance = use.top_up(ctx_of(request), msisdn, amount, currency)
     except admin.AdminError as exc:

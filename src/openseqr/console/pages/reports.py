@@ -15,20 +15,19 @@ from ..framework import (
     audit,
     bad_request,
     ctx_of,
-    field_of,
     form,
     not_found,
-    query,
     render,
     require,
 )
+from .params import form_text, path_id, query_text
 
 
 async def list_periods(request: Request) -> Response:
     principal = await require(request, ANYONE)
     ctx = ctx_of(request)
     resellers = [] if principal.scope else use.list_resellers(ctx)
-    reseller_id = principal.scope or query(request, "reseller")
+    reseller_id = principal.scope or query_text(request, "reseller")
     if reseller_id is None and resellers:
         reseller_id = resellers[0].reseller_id
     try:
@@ -36,7 +35,7 @@ async def list_periods(request: Request) -> Response:
     except AdminError:
         raise not_found("reseller") from None
     rows = [(p, use.reports_of(p)) for p in periods]
-    done = query(request, "done")
+    done = query_text(request, "done")
     return render(request, "reports.html", active="reports", resellers=resellers,
                   reseller_id=reseller_id, rows=rows,
                   notice=f"Period {done} closed." if done and done.isdigit() else None)  # fmt: skip
@@ -45,10 +44,10 @@ async def list_periods(request: Request) -> Response:
 async def close_period(request: Request) -> Response:
     principal = await require(request, ANYONE)
     data = await form(request)
-    reseller_id = principal.scope or field_of(data, "reseller")
+    reseller_id = principal.scope or form_text(data, "reseller")
     if not principal.sees(reseller_id):
         raise not_found("reseller")
-    terminal_id = field_of(data, "terminal", required=False) or None
+    terminal_id = form_text(data, "terminal", required=False) or None
     try:
         period = use.close_period(ctx_of(request), reseller_id, terminal_id)
     except AdminError as exc:
@@ -63,8 +62,8 @@ async def close_period(request: Request) -> Response:
 
 async def download(request: Request) -> Response:
     principal = await require(request, ANYONE)
-    period_id = request.path_params["period_id"][:64]
-    report_id = request.path_params["report_id"][:32]
+    period_id = path_id(request, "period_id", "report")
+    report_id = path_id(request, "report_id", "report")
     try:
         doc = use.period_report(ctx_of(request), period_id, report_id, principal.scope)
     except AdminError:

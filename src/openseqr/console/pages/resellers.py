@@ -25,6 +25,7 @@ from ..framework import (
     render,
     require,
 )
+from .params import path_id
 from .qr_download import qr_file
 
 
@@ -35,8 +36,8 @@ def sticker_code(terminal: Terminal) -> str | None:
 
 def _terminal(request: Request, principal: Principal) -> Terminal:
     """The terminal of the path, if it belongs to the path's reseller and the principal sees it."""
-    reseller_id = request.path_params["reseller_id"][:64]
-    terminal_id = request.path_params["terminal_id"][:64]
+    reseller_id = path_id(request, "reseller_id", "terminal")
+    terminal_id = path_id(request, "terminal_id", "terminal")
     if not principal.sees(reseller_id):
         raise not_found("terminal")
     try:
@@ -64,7 +65,7 @@ async def list_resellers(request: Request) -> Response:
 
 async def show_reseller(request: Request) -> Response:
     principal = await require(request, ANYONE)
-    reseller_id = request.path_params["reseller_id"][:64]
+    reseller_id = path_id(request, "reseller_id", "reseller")
     if not principal.sees(reseller_id):
         raise not_found("reseller")
     try:

@@ -13,17 +13,18 @@ from starlette.routing import BaseRoute, Route
 from ...core import errors
 from ...core.records import Service
 from ...service import external_services as use
-from ..framework import OPERATOR, Section, audit, ctx_of, field_of, form, not_found, render, require
+from ..framework import OPERATOR, Section, audit, ctx_of, form, not_found, render, require
+from .params import form_text, path_id
 from .qr_download import qr_file
 
 
 def _values(data: Mapping[str, Any]) -> dict[str, str]:
-    return {name: field_of(data, name) for name in ("name", "terminal_id", *use.URL_FIELDS)}
+    return {name: form_text(data, name) for name in ("name", "terminal_id", *use.URL_FIELDS)}
 
 
 def _service(request: Request) -> Service:
     try:
-        return use.get_service(ctx_of(request), request.path_params["service_id"][:64])
+        return use.get_service(ctx_of(request), path_id(request, "service_id", "service"))
     except use.UnknownService:
         raise not_found("service") from None
 
@@ -37,7 +38,7 @@ async def list_services(request: Request) -> Response:
 async def add_service(request: Request) -> Response:
     await require(request, OPERATOR)
     data = await form(request)
-    service_id = field_of(data, "service_id")
+    service_id = form_text(data, "service_id")
     values = _values(data)
     try:
         service = use.add_service(

@@ -17,12 +17,11 @@ from ..framework import (
     audit,
     bad_request,
     ctx_of,
-    field_of,
     form,
-    query,
     render,
     require,
 )
+from .params import form_text, query_text
 
 #: What each kind of destination is, and the variable that overrides the profile (A-34).
 DESTINATIONS = (
@@ -47,9 +46,9 @@ async def page(request: Request) -> Response:
     ctx = ctx_of(request)
     policy = ctx.config.destinations
     rows = [(kind, what, env, getattr(policy, f"allow_{kind}")) for kind, what, env in DESTINATIONS]
-    url = query(request, "check")
+    url = query_text(request, "check")
     verdict = None if url is None else (check_destination(ctx, url) or "")
-    done = query(request, "done")
+    done = query_text(request, "done")
     return render(request, "settings.html", active="settings", modes=[m.value for m in ProviderMode],
                   mode=admin.global_provider_mode(ctx).value, destinations=rows, check=url,
                   verdict=verdict, notice=f"Provider switched to {done}." if done in
@@ -60,7 +59,7 @@ async def set_provider(request: Request) -> Response:
     await require(request, OPERATOR)
     data = await form(request)
     try:
-        mode = admin.set_global_provider_mode(ctx_of(request), field_of(data, "mode"))
+        mode = admin.set_global_provider_mode(ctx_of(request), form_text(data, "mode"))
     except admin.AdminError as exc:
         raise bad_request(str(exc)) from None
     audit(request, "provider.set", "global", {"mode": mode.value})
