@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from ..core.ports import Tx
@@ -32,22 +32,17 @@ class Bucket:
 
     def plus(self, state: str, count: int) -> Bucket:
         if state in PAID_STATES:
-            return _with(self, paid=self.paid + count)
+            return replace(self, paid=self.paid + count)
         if state == State.FAILED.value:
-            return _with(self, failed=self.failed + count)
+            return replace(self, failed=self.failed + count)
         if state == State.REVERSED.value:
-            return _with(self, reversed=self.reversed + count)
-        return _with(self, other=self.other + count)
+            return replace(self, reversed=self.reversed + count)
+        return replace(self, other=self.other + count)
 
     @property
     def outcomes(self) -> int:
         """Invoices that reached a payment outcome: paid, failed or reversed."""
         return self.paid + self.failed + self.reversed
-
-
-def _with(b: Bucket, **changes: int) -> Bucket:
-    fields = {"paid": b.paid, "failed": b.failed, "reversed": b.reversed, "other": b.other}
-    return Bucket(b.start, **{**fields, **changes})
 
 
 @dataclass(frozen=True, slots=True)
