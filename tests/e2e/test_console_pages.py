@@ -356,6 +356,10 @@ HOSTILE_GETS = [
     "/console/reports/%00/Shop.xml",
     "/console/settings?check=http://x%00y/",
     "/console/settings?done=%00",
+    "/console/invoices/%00",
+    "/console/invoices?reference=%00",
+    "/console/invoices?terminal=%00",
+    "/console/notifications?x=%00",
 ]
 NUL_FORMS = [  # PostgreSQL refuses a NUL in text: each must be a 4xx before any query
     ("/console/services", {"service_id": "nul1", **SERVICE, "name": "a\x00b"}),
@@ -363,6 +367,8 @@ NUL_FORMS = [  # PostgreSQL refuses a NUL in text: each must be a 4xx before any
     ("/console/customers/46700000001/top-up", {"amount": "1", "currency": "SE\x00"}),
     ("/console/reports/close", {"reseller": "public_test_shop\x00"}),
     ("/console/settings/provider", {"mode": "ok\x00"}),
+    ("/console/invoices/%00/refund", {"amount": "1"}),
+    ("/console/notifications/%00/redeliver", {}),
 ]
 
 

@@ -148,8 +148,8 @@ def field_of(
         if required:
             raise bad_request(f"{name} is required.")
         return ""
-    if not isinstance(value, str) or len(value) > MAX_FIELD:
-        raise bad_request(f"{name} is not valid.")
+    if not isinstance(value, str) or len(value) > MAX_FIELD or "\x00" in value:
+        raise bad_request(f"{name} is not valid.")  # PostgreSQL refuses a NUL in text
     return value.strip() if strip else value
 
 
@@ -160,6 +160,8 @@ def query(request: Request, name: str) -> str | None:
         return None
     if len(value) > MAX_FIELD:
         raise bad_request(f"The {name} filter is too long.")
+    if not value.isprintable():  # a NUL would reach PostgreSQL as an error
+        raise bad_request(f"The {name} filter is not valid.")
     return value.strip()
 
 

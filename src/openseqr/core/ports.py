@@ -219,7 +219,7 @@ class Tx(ConsoleTx, ConsoleReads, Protocol):
         """Run `action` once this transaction has committed (never when it rolls back)."""
         ...
 
-    def pending_notifications(self) -> int:
+    def count_owed_notifications(self) -> int:
         """How many rows are still owed (status pending), counted on the partial index."""
         ...
 

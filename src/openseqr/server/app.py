@@ -76,6 +76,6 @@ def create_app(
 def _pending(ctx: Context) -> Callable[[], int]:
     def pending() -> int:
         with ctx.store.transaction(write=False) as tx:
-            return tx.pending_notifications()
+            return tx.count_owed_notifications()
 
     return pending

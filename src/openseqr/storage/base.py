@@ -356,8 +356,8 @@ class SqlTx(ConsoleSql, ConsoleReads):
         params = {"notification_id": notification_id}
         return [self._m.attempt(r) for r in self._c.execute(self._q.attempts_of, params)]
 
-    def pending_notifications(self) -> int:
-        return int(self._c.execute(self._q.pending_notifications).fetchone()[0])
+    def count_owed_notifications(self) -> int:
+        return int(self._c.execute(self._q.count_owed_notifications).fetchone()[0])
 
     # -- reconciliation ------------------------------------------------------------------------
     def insert_period(self, period: TransactionPeriod) -> None:

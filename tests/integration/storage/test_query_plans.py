@@ -235,13 +235,13 @@ def test_postgres_event_purge_probes_the_primary_key(postgres_url: str) -> None:
 # `/metrics` counts the owed notifications on every scrape: the count reads only the partial
 # index of pending rows (its size is the backlog, not the history), never the table.
 def test_sqlite_pending_count_reads_only_the_pending_index(sqlite_url: str) -> None:
-    plan = sqlite_plan(sqlite_url, load("sqlite").pending_notifications)
+    plan = sqlite_plan(sqlite_url, load("sqlite").count_owed_notifications)
     assert plan == ["SCAN notifications USING INDEX notifications_due"], plan
 
 
 @pytest.mark.postgres
 def test_postgres_pending_count_reads_only_the_pending_index(postgres_url: str) -> None:
-    check_postgres(postgres_url, "pending_notifications", "notifications_due")
+    check_postgres(postgres_url, "count_owed_notifications", "notifications_due")
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])

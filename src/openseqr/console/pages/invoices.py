@@ -28,6 +28,7 @@ from ..framework import (
     render,
     require,
 )
+from .params import path_id
 
 PAGE_SIZE = 50
 STATES = [s.value for s in State]
@@ -93,7 +94,7 @@ async def list_invoices(request: Request) -> Response:
 
 async def show_invoice(request: Request) -> Response:
     principal = await require(request, ANYONE)
-    reference = request.path_params["reference"]
+    reference = path_id(request, "reference", "invoice")
     try:
         detail = use.invoice_detail(ctx_of(request), principal.scope, reference[:64])
     except use.Missing:
@@ -106,7 +107,7 @@ async def show_invoice(request: Request) -> Response:
 async def refund_invoice(request: Request) -> Response:
     principal = await require(request, ANYONE)
     data = await form(request)
-    reference = request.path_params["reference"][:64]
+    reference = path_id(request, "reference", "invoice")
     amount_text = field_of(data, "amount")
     try:
         amount = Decimal(amount_text)

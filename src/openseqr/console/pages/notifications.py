@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Route
 
 from ...service import console as use
 from ..framework import ANYONE, Section, audit, ctx_of, field_of, form, not_found, render, require
+from .params import path_id
 
 
 async def list_notifications(request: Request) -> Response:
@@ -22,7 +23,7 @@ async def list_notifications(request: Request) -> Response:
 async def redeliver(request: Request) -> Response:
     principal = await require(request, ANYONE)
     data = await form(request)
-    notification_id = request.path_params["notification_id"][:64]
+    notification_id = path_id(request, "notification_id", "notification")
     try:
         n, reseller_id = use.redeliver(
             ctx_of(request), principal.scope, notification_id, f"console:{principal.name}"

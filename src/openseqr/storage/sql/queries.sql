@@ -201,7 +201,7 @@ ORDER BY created_at, notification_id LIMIT :limit
 SELECT {delivery_attempts} FROM delivery_attempts WHERE notification_id = :notification_id
 ORDER BY attempt
 
--- name: pending_notifications
+-- name: count_owed_notifications
 SELECT count(*) FROM notifications WHERE status = 'pending'
 
 -- ---------------------------------------------------------------------- reconciliation
