@@ -8,7 +8,7 @@ caller can forget the ledger or the notification. Nothing here performs I/O or r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -59,6 +59,28 @@ class Decision:
     # the table's events this decision applied, in order; `core.history` turns them into the
     # invoice's event history (empty: nothing to record, e.g. a re-fetch of a seen version)
     events: tuple[Event, ...] = ()
+
+
+def then(first: Decision | None, second: Decision) -> Decision:
+    """Two decisions taken one after the other on one invoice (`second` decided on
+    `first.invoice`), written as one (A-39): the later snapshot; every tuple field (transfers,
+    and whatever else a decision accumulates) joined in order; flags or'ed; other fields from
+    `second` unless it has none."""
+    if first is None:
+        return second
+    assert first.message is None or second.message is None, "one message per write"
+    joined: dict[str, Any] = {}
+    for f in fields(Decision):
+        a, b = getattr(first, f.name), getattr(second, f.name)
+        if f.name == "invoice":
+            continue
+        if isinstance(a, tuple):
+            joined[f.name] = a + b
+        elif isinstance(a, bool):
+            joined[f.name] = a or b
+        else:
+            joined[f.name] = b if b is not None else a
+    return replace(second, **joined)
 
 
 def _apply(inv: Invoice, event: Event, *, bump: bool = False, **changes: Any) -> Invoice:

@@ -162,10 +162,10 @@ def commit_reservation(
 ) -> Invoice:
     terminal = caller.require_terminal()
     final = positive_amount(amount, caller.reseller, ctx.policy) if amount is not None else None
-    if refuses_when_unavailable(ctx):
-        raise errors.ProviderUnavailable()
     now = ctx.now()
     with ctx.store.transaction() as tx:
+        if refuses_when_unavailable(tx):
+            raise errors.ProviderUnavailable()
         inv = _own_invoice(tx, terminal, reference, lock=True)
         decision = machine.commit(inv, final, ids.ers_reference(ctx.local(now)), now)
         return persist(ctx, tx, inv, decision, terminal)
@@ -208,10 +208,10 @@ def refund_payment(
     if draft.total is None or draft.total.value is None:
         raise errors.InvalidInvoiceData("totalAmount (the amount to refund) is required")
     amount = Money.of(draft.total.value, draft.total.currency)
-    if refuses_when_unavailable(ctx):
-        raise errors.ProviderUnavailable()
     now = ctx.now()
     with ctx.store.transaction() as tx:
+        if refuses_when_unavailable(tx):
+            raise errors.ProviderUnavailable()
         inv = tx.invoice_by_ers_reference(ers_reference or "")
         if inv is None or inv.reseller_id != caller.reseller.reseller_id:
             raise errors.InvalidErsReference()

@@ -16,17 +16,17 @@ from .context import Context
 ANY_WALLET = ""  # the row counting an address's wrong PINs for all wallets
 
 
-def refused(ctx: Context, source: str | None, subscriber_key: str, now: datetime) -> bool:
-    """True while `source` has used up its tries, for this wallet or for all."""
+def refused(ctx: Context, tx: Tx, source: str | None, subscriber_key: str, now: datetime) -> bool:
+    """True while `source` has used up its tries, for this wallet or for all (read in the
+    caller's transaction, the one that goes on to check the PIN)."""
     if source is None:
         return False
     config = ctx.config
-    with ctx.store.transaction(write=False) as tx:
-        limits = ((ANY_WALLET, config.source_pin_total), (subscriber_key, config.source_pin_tries))
-        for key, tries in limits:
-            failures, last = tx.source_failures(source, key)
-            if failures >= tries and last is not None and now - last < config.pin_cooldown:
-                return True
+    limits = ((ANY_WALLET, config.source_pin_total), (subscriber_key, config.source_pin_tries))
+    for key, tries in limits:
+        failures, last = tx.source_failures(source, key)
+        if failures >= tries and last is not None and now - last < config.pin_cooldown:
+            return True
     return False
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from ..core import errors, ids, machine
 from ..core.ledger import customer_account
@@ -33,6 +35,8 @@ from .context import Context
 from .provider import mode_for
 from .sessions import open_session
 from .writes import Owned, persist, publish
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,38 +82,59 @@ def verify_pin(ctx: Context, msisdn: str, pin: str, source: str | None = None) -
     """D-46b, A-22: the client address `source` is refused after a few wrong PINs, before any
     wallet counts them; three wrong PINs lock the wallet until the cool-down has passed.
     The PIN itself is never stored or logged."""
-    now, config = ctx.now(), ctx.config
-    customer = customer_by_msisdn(ctx, msisdn)
-    if pin_guard.refused(ctx, source, customer.subscriber_key, now):
-        raise errors.SourceLocked()  # before the wallet: the guess reaches nobody's counter
-    if _still_locked(customer, now, config.pin_cooldown):
-        raise errors.PinLocked()
-    # Slow KDF, outside any transaction; a PIN this process verified before skips it. The
-    # locks, not the hash cost, are what protect a 4-digit PIN.
-    correct = ctx.pins.verify(customer.subscriber_key, customer.pin_hash, pin)
-    if correct and not customer.pin_failures:
-        # The usual case needs no write: re-read, since wrong guesses may have locked it since.
-        with ctx.store.transaction(write=False) as tx:
-            fresh = tx.get_customer(customer.subscriber_key) or customer
-        if _still_locked(fresh, now, config.pin_cooldown):
+    return with_pin(ctx, msisdn, pin, source, lambda tx, customer: customer, write=False)
+
+
+def with_pin(
+    ctx: Context,
+    msisdn: str,
+    pin: str,
+    source: str | None,
+    then: Callable[[Tx, Customer], T],
+    *,
+    write: bool = True,
+) -> T:
+    """Check the PIN and run `then` in the same transaction (A-39): one transaction reads the
+    wallet, the address's tries and whatever `then` decides. A wrong PIN is counted and
+    committed, then raised. The slow KDF never runs inside a transaction: a PIN this process
+    has not verified before leaves the first transaction unwritten and decides in a second,
+    on the customer's locked row, as does one that clears earlier wrong tries. With
+    `write=False` the first transaction only reads."""
+    now = ctx.now()
+    with ctx.store.transaction(write=write) as tx:
+        customer = tx.customer_by_msisdn(normalise_msisdn(msisdn))
+        if customer is None:
+            raise errors.UnknownCustomer()
+        if pin_guard.refused(ctx, tx, source, customer.subscriber_key, now):
+            raise errors.SourceLocked()  # before the wallet: the guess reaches nobody's counter
+        if _still_locked(customer, now, ctx.config.pin_cooldown):
             raise errors.PinLocked()
-        if not fresh.pin_failures:
-            return fresh
+        known = ctx.pins.known(customer.subscriber_key, customer.pin_hash, pin)
+        if known and not customer.pin_failures:
+            return then(tx, customer)  # the usual case: nothing to count or forgive
+    # The locks, not the hash cost, are what protect a 4-digit PIN.
+    correct = known or ctx.pins.verify(customer.subscriber_key, customer.pin_hash, pin)
     with ctx.store.transaction() as tx:
         # Decide on the locked row: concurrent guesses must not outrun the three-try limit.
         fresh = tx.lock_customer(customer.subscriber_key) or customer
-        if _still_locked(fresh, now, config.pin_cooldown):
+        if _still_locked(fresh, now, ctx.config.pin_cooldown):
             raise errors.PinLocked()
         if correct:
-            if fresh.pin_failures:
-                fresh = replace(fresh, pin_failures=0, pin_locked_at=None)
-                tx.update_customer(fresh)
-                pin_guard.forget(tx, source, fresh.subscriber_key)
-            return fresh
+            return then(tx, _forgive(tx, fresh, source))
         fresh = _count_wrong_pin(ctx, tx, fresh, source, now)
     if fresh.locked:
         raise errors.PinLockedNow()
     raise errors.WrongPin(f"wrong PIN; {MAX_PIN_FAILURES - fresh.pin_failures} tries left")
+
+
+def _forgive(tx: Tx, customer: Customer, source: str | None) -> Customer:
+    """A correct PIN clears the wallet's wrong tries and the address's for this wallet."""
+    if not customer.pin_failures:
+        return customer
+    customer = replace(customer, pin_failures=0, pin_locked_at=None)
+    tx.update_customer(customer)
+    pin_guard.forget(tx, source, customer.subscriber_key)
+    return customer
 
 
 def _still_locked(customer: Customer, now: datetime, cooldown: timedelta) -> bool:
@@ -196,6 +221,23 @@ def _terminal(tx: Tx, inv: Invoice) -> Terminal:
     return terminal
 
 
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """What the payment transaction decided; raised or finished after it commits."""
+
+    invoice: Invoice
+    terminal: Terminal
+    mode: ProviderMode
+    outcome: machine.Decision | None = None  # None: the slow provider still has to answer
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """Refused after the PIN was accepted: raised once the transaction has committed."""
+
+    error: errors.DomainError
+
+
 def pay(
     ctx: Context,
     reference: str,
@@ -208,72 +250,101 @@ def pay(
 ) -> InvoiceView:
     """T6 then T7/T8/T9. Exactly one of many concurrent attempts wins the compare-and-set.
 
-    With an instant account provider (the sandbox's) the attempt and its outcome commit in one
-    transaction: nothing can observe the `paying` state, so it need not be written on its own.
-    With a slow provider (`provider_latency`) the `paying` step commits first, so cancel and
-    update answer 51/48 meanwhile and a crash leaves a row the paying timeout recovers (A-01).
+    The PIN check, the provider switch and the decision share one transaction, and the invoice
+    row is written once (A-39): with an instant account provider (the sandbox's) view, attempt
+    and outcome are one decision, so nothing can observe the `paying` state. With a slow
+    provider (`provider_latency`) the `paying` step commits first, so cancel and update answer
+    51/48 meanwhile and a crash leaves a row the paying timeout recovers (A-01).
 
     `source` is the client's address (A-22). `opened_by` is the subscriber key of an
     authenticated app session that opened the invoice: only then does the PIN that locks the
     wallet also FAIL the invoice (D-46b); a wrong PIN never changes anybody else's invoice.
     """
+    instant = not ctx.config.provider_latency
+    outbox: list[Owned] = []
+
+    def attempt(tx: Tx, customer: Customer) -> _Attempt | _Refused:
+        return _attempt(ctx, tx, reference, customer, shown_version, instant, outbox)
+
     try:
-        customer = verify_pin(ctx, msisdn, pin, source)
+        done = with_pin(ctx, msisdn, pin, source, attempt)
     except errors.PinLockedNow:
         if opened_by is not None:
             _fail_on_lock(ctx, reference, opened_by)
         raise
-    mode = mode_for(ctx, customer)
-    instant = not ctx.config.provider_latency
-    outbox: list[Owned] = []
-    refused: errors.DomainError | None = None
-    outcome: tuple[Invoice, machine.Decision] | None = None
-    with ctx.store.transaction() as tx:
-        inv = tx.lock_invoice(reference)
-        if inv is None:
-            raise errors.InvoiceNotFound()
-        terminal = _terminal(tx, inv)
-        now = ctx.now()
-        if inv.state is State.ISSUED:  # paid without a separate fetch (deep link): view first
-            inv = persist(ctx, tx, inv, machine.view(inv, customer, now), terminal)
-        try:
-            start = machine.start_payment(inv, customer, shown_version, now, ctx.policy)
-        except errors.DomainError as exc:
-            refused = exc  # commit the view anyway (e.g. T3 must reach the merchant)
-        else:
-            inv = persist(ctx, tx, inv, start, terminal)
-            if instant:
-                outcome = _outcome(ctx, tx, inv, terminal, mode, now, outbox)
-    if refused is not None:
-        raise refused
+    if isinstance(done, _Refused):
+        raise done.error
+    outcome = done.outcome
     if outcome is None:
         time.sleep(ctx.config.provider_latency)  # runs in a worker thread, never the event loop
-        with ctx.store.transaction() as tx:
-            paying = tx.lock_invoice(reference)
-            if paying is None or paying.rev != inv.rev or paying.state is not State.PAYING:
-                raise errors.PaymentInProgress("the payment was interrupted; check its status")
-            outcome = _outcome(ctx, tx, paying, terminal, mode, ctx.now(), outbox)
-    result, decision = outcome
-    if mode is ProviderMode.UNAVAILABLE:
+        outcome = _slow_outcome(ctx, done, outbox)
+    if done.mode is ProviderMode.UNAVAILABLE:
         raise errors.ProviderUnavailable()
-    if decision.notify:
+    if outcome.notify:
         publish(ctx, outbox)
-    return InvoiceView(result, terminal.name)
+    return InvoiceView(outcome.invoice, done.terminal.name)
+
+
+def _attempt(
+    ctx: Context,
+    tx: Tx,
+    reference: str,
+    customer: Customer,
+    shown_version: int | None,
+    instant: bool,
+    outbox: list[Owned],
+) -> _Attempt | _Refused:
+    """In the PIN's transaction: view (a deep link pays without a fetch), attempt and, with an
+    instant provider, its outcome, composed in the core and written once. A refusal is
+    returned, not raised, so the view (T3 must reach the merchant) and a PIN reset commit."""
+    inv = tx.lock_invoice(reference)
+    if inv is None:
+        return _Refused(errors.InvoiceNotFound())
+    terminal = _terminal(tx, inv)
+    mode = mode_for(tx, customer)
+    now = ctx.now()
+    viewed = machine.view(inv, customer, now) if inv.state is State.ISSUED else None
+    try:
+        start = machine.start_payment(
+            viewed.invoice if viewed else inv, customer, shown_version, now, ctx.policy
+        )
+    except errors.DomainError as exc:
+        if viewed is not None:
+            persist(ctx, tx, inv, viewed, terminal)
+        return _Refused(exc)
+    decision = machine.then(viewed, start)
+    outcome = None
+    if instant:
+        outcome = _outcome(ctx, tx, start.invoice, terminal, mode, now)
+        decision = machine.then(decision, outcome)
+    written = persist(ctx, tx, inv, decision, terminal, outbox)
+    return _Attempt(
+        written, terminal, mode, replace(decision, invoice=written) if instant else None
+    )
+
+
+def _slow_outcome(ctx: Context, paying: _Attempt, outbox: list[Owned]) -> machine.Decision:
+    """The slow provider answered: its outcome, if the `paying` row is still ours."""
+    with ctx.store.transaction() as tx:
+        current = tx.lock_invoice(paying.invoice.reference)
+        if (
+            current is None
+            or current.rev != paying.invoice.rev
+            or current.state is not State.PAYING
+        ):
+            raise errors.PaymentInProgress("the payment was interrupted; check its status")
+        outcome = _outcome(ctx, tx, current, paying.terminal, paying.mode, ctx.now())
+        written = persist(ctx, tx, current, outcome, paying.terminal, outbox)
+    return replace(outcome, invoice=written)
 
 
 def _outcome(
-    ctx: Context,
-    tx: Tx,
-    paying: Invoice,
-    terminal: Terminal,
-    mode: ProviderMode,
-    now: datetime,
-    outbox: list[Owned],
-) -> tuple[Invoice, machine.Decision]:
-    """T7/T8/T9: decided on the customer's locked balance, persisted with ledger and outbox."""
+    ctx: Context, tx: Tx, paying: Invoice, terminal: Terminal, mode: ProviderMode, now: datetime
+) -> machine.Decision:
+    """T7/T8/T9: decided on the customer's locked balance."""
     assert paying.payer is not None
     available = tx.lock_balance(customer_account(paying.payer), paying.currency)
-    decision = machine.provider_outcome(
+    return machine.provider_outcome(
         paying,
         mode,
         available,
@@ -282,7 +353,6 @@ def _outcome(
         ctx.policy,
         terminal.kind is TerminalKind.CASH_REGISTER,
     )
-    return persist(ctx, tx, paying, decision, terminal, outbox), decision
 
 
 def _fail_on_lock(ctx: Context, reference: str, opened_by: str) -> None:

@@ -155,3 +155,25 @@ def test_stuck_payment_becomes_payable_again():
     paying = machine.start_payment(inv, ALICE, None, T0, POLICY).invoice
     d = machine.deadline_passed(paying, T0 + POLICY.paying_timeout, POLICY, False)
     assert d.invoice.state is State.VIEWED and not d.transfers
+
+
+def test_decisions_in_a_row_are_written_as_one():
+    """A-39: view, attempt and debit become one write that keeps what each step owed."""
+    viewed = machine.view(an_invoice(), ALICE, T0)
+    start = machine.start_payment(viewed.invoice, ALICE, None, T0, POLICY)
+    debit = machine.debit(start.invoice, "E1", T0, POLICY)
+    one = machine.then(machine.then(viewed, start), debit)
+    assert one.invoice == debit.invoice and one.invoice.payer == "101"
+    assert one.transfers == debit.transfers and one.notify
+    assert machine.then(None, debit) is debit
+
+
+def test_decisions_in_a_row_keep_both_ledgers():
+    inv = machine.view(an_invoice(payment_mode=PaymentMode.RESERVATION_REQUIRED), ALICE, T0).invoice
+    inv = machine.start_payment(inv, ALICE, None, T0, POLICY).invoice
+    reserved = machine.reserve(inv, T0, POLICY)
+    assert reserved.invoice.state is State.RESERVED
+    cancel = machine.merchant_cancel(reserved.invoice, T0)
+    one = machine.then(reserved, cancel)
+    assert one.transfers == reserved.transfers + cancel.transfers
+    assert one.invoice.state is State.CANCELLED and one.notify
