@@ -85,6 +85,11 @@ def verify_pin(ctx: Context, msisdn: str, pin: str, source: str | None = None) -
     return with_pin(ctx, msisdn, pin, source, lambda tx, customer: customer, write=False)
 
 
+class NeedsKdf(Exception):
+    """The PIN is not one this process has verified: checking it takes the slow KDF, which
+    must not run here (the event loop). Raised before anything is written; retry on a thread."""
+
+
 def with_pin(
     ctx: Context,
     msisdn: str,
@@ -93,13 +98,15 @@ def with_pin(
     then: Callable[[Tx, Customer], T],
     *,
     write: bool = True,
+    kdf: bool = True,
 ) -> T:
     """Check the PIN and run `then` in the same transaction (A-39): one transaction reads the
     wallet, the address's tries and whatever `then` decides. A wrong PIN is counted and
     committed, then raised. The slow KDF never runs inside a transaction: a PIN this process
     has not verified before leaves the first transaction unwritten and decides in a second,
     on the customer's locked row, as does one that clears earlier wrong tries. With
-    `write=False` the first transaction only reads."""
+    `write=False` the first transaction only reads; with `kdf=False` that case raises
+    `NeedsKdf` instead."""
     now = ctx.now()
     with ctx.store.transaction(write=write) as tx:
         customer = tx.customer_by_msisdn(normalise_msisdn(msisdn))
@@ -112,6 +119,8 @@ def with_pin(
         known = ctx.pins.known(customer.subscriber_key, customer.pin_hash, pin)
         if known and not customer.pin_failures:
             return then(tx, customer)  # the usual case: nothing to count or forgive
+        if not kdf:
+            raise NeedsKdf()
     # The locks, not the hash cost, are what protect a 4-digit PIN.
     correct = known or ctx.pins.verify(customer.subscriber_key, customer.pin_hash, pin)
     with ctx.store.transaction() as tx:
@@ -247,6 +256,7 @@ def pay(
     *,
     source: str | None = None,
     opened_by: str | None = None,
+    kdf: bool = True,
 ) -> InvoiceView:
     """T6 then T7/T8/T9. Exactly one of many concurrent attempts wins the compare-and-set.
 
@@ -259,6 +269,7 @@ def pay(
     `source` is the client's address (A-22). `opened_by` is the subscriber key of an
     authenticated app session that opened the invoice: only then does the PIN that locks the
     wallet also FAIL the invoice (D-46b); a wrong PIN never changes anybody else's invoice.
+    `kdf=False`: raise `NeedsKdf` rather than run the KDF (the caller is the event loop).
     """
     instant = not ctx.config.provider_latency
     outbox: list[Owned] = []
@@ -267,7 +278,7 @@ def pay(
         return _attempt(ctx, tx, reference, customer, shown_version, instant, outbox)
 
     try:
-        done = with_pin(ctx, msisdn, pin, source, attempt)
+        done = with_pin(ctx, msisdn, pin, source, attempt, kdf=kdf)
     except errors.PinLockedNow:
         if opened_by is not None:
             _fail_on_lock(ctx, reference, opened_by)

@@ -129,3 +129,19 @@ def test_acknowledge_commit_cancel_and_refund_write_once(ctx, recorder):
     one_write(lambda: merchant.cancel_invoice(ctx, caller, live))
     amount = InvoiceDraft(total=AmountDraft(Decimal("10.00"), "SEK"))
     one_write(lambda: merchant.refund_payment(ctx, caller, acked.ers_reference, amount))
+
+
+def test_without_the_kdf_an_unverified_pin_is_refused_before_any_write(ctx, recorder):
+    """A-40: the event loop pays only with a PIN this process has verified; anything else
+    (a first payment, any wrong PIN) goes to a thread, and nothing was written meanwhile."""
+    caller = terminal(ctx)
+    reference = send(ctx, caller)
+    for pin in (ALICE[1], "9999"):
+        recorder.reset()
+        with pytest.raises(wallet.NeedsKdf):
+            wallet.pay(ctx, reference, ALICE[0], pin, source=SOURCE, kdf=False)
+        assert recorder.row_writes == 0 and not recorder.calls["update_customer"]
+    assert wallet.customer_by_msisdn(ctx, ALICE[0]).pin_failures == 0
+    wallet.pay(ctx, send(ctx, caller), *ALICE, source=SOURCE)  # verified once, on a thread
+    view = wallet.pay(ctx, reference, *ALICE, source=SOURCE, kdf=False)
+    assert view.invoice.status is WireStatus.PAID
