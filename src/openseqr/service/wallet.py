@@ -323,12 +323,14 @@ def _attempt(
         if viewed is not None:
             persist(ctx, tx, inv, viewed, terminal)
         return _Refused(exc)
+    steps = [(inv, viewed)] if viewed is not None else []
+    steps.append((viewed.invoice if viewed else inv, start))
     decision = machine.then(viewed, start)
-    outcome = None
     if instant:
         outcome = _outcome(ctx, tx, start.invoice, terminal, mode, now)
+        steps.append((start.invoice, outcome))
         decision = machine.then(decision, outcome)
-    written = persist(ctx, tx, inv, decision, terminal, outbox)
+    written = persist(ctx, tx, inv, decision, terminal, outbox, steps=steps)
     return _Attempt(
         written, terminal, mode, replace(decision, invoice=written) if instant else None
     )

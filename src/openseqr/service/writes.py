@@ -37,12 +37,15 @@ def persist(
     actor: Actor | None = None,
     actor_id: str | None = None,
     at: datetime | None = None,
+    steps: Sequence[tuple[Invoice, Decision]] = (),
 ) -> Invoice:
     """Write a decision atomically: ledger, invoice (compare-and-set), history, outbox, message.
 
     The history gets one row per event of the decision (`core.history`), at `at` (default:
     now), by `actor` (default: whoever the table names for the event; a deadline passes
-    `Actor.SYSTEM`, an operator's action `Actor.OPERATOR` with their name).
+    `Actor.SYSTEM`, an operator's action `Actor.OPERATOR` with their name). A decision composed
+    of several (`machine.then`, A-39) passes its `steps` (each with the invoice it was decided
+    on), so each line shows its own step's version and money, as if written one by one.
 
     With `outbox` and a relay in this process, a notification row is written leased to this
     process (due only when the lease lapses) and appended to `outbox`, for `publish` after the
@@ -54,8 +57,9 @@ def persist(
         raise errors.PaymentInProgress("the invoice changed concurrently; try again")
     inv = decision.invoice
     now = ctx.now()
-    for event in transition_events(before, decision, at or now, actor, actor_id):
-        tx.append_event(event)
+    for step_before, step in steps or ((before, decision),):
+        for event in transition_events(step_before, step, at or now, actor, actor_id):
+            tx.append_event(event)
     outcome = payment_outcome(before, inv)
     if outcome is not None:  # counted once it is durable, not when the write is rolled back
         tx.after_commit(partial(count_payment, outcome))

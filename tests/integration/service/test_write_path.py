@@ -145,3 +145,15 @@ def test_without_the_kdf_an_unverified_pin_is_refused_before_any_write(ctx, reco
     wallet.pay(ctx, send(ctx, caller), *ALICE, source=SOURCE)  # verified once, on a thread
     view = wallet.pay(ctx, reference, *ALICE, source=SOURCE, kdf=False)
     assert view.invoice.status is WireStatus.PAID
+
+
+def test_one_write_keeps_a_history_line_per_step(ctx):
+    """The composed pay writes the row once, but its history reads as the steps it took."""
+    caller = terminal(ctx)
+    reference = send(ctx, caller)
+    wallet.pay(ctx, reference, *ALICE, source=SOURCE)
+    with ctx.store.transaction(write=False) as tx:
+        lines = [(e.kind, e.detail.get("version"), "transfer" in e.detail)
+                 for e in tx.invoice_events(reference)]  # fmt: skip
+    assert lines == [("sent", None, False), ("viewed", "1", False), ("paying", "1", False),
+                     ("paid", "2", True)]  # fmt: skip
