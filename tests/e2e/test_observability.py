@@ -141,6 +141,8 @@ def test_metrics_count_payments_notifications_and_reversals(
     assert deliveries == {"delivered": 4, "retrying": 0, "failed": 1, "denied": 0}
     assert d("openseqr_notification_delay_seconds_count") == 4
     assert d("openseqr_load_shed_total") == 0
+    # each delivery is an event and a metric; the HTTP client does not log it once more
+    assert '"logger": "httpx"' not in srv.log()
 
 
 OUTCOMES = ("paid", "reserved", "failed", "cancelled", "reversed", "refunded")
