@@ -1,7 +1,11 @@
 """PostgreSQL adapter: a `psycopg_pool.ConnectionPool`, READ COMMITTED, explicit transactions.
 
-* Connections are autocommit; `transaction()` opens `conn.transaction()` (BEGIN ... COMMIT /
-  ROLLBACK), `BEGIN READ ONLY` when `write=False`. Sessions run with `TimeZone=UTC`, so every
+* Connections are autocommit; `transaction()` opens `conn.transaction()` (BEGIN READ WRITE ...
+  COMMIT / ROLLBACK). A read (`write=False`) opens no transaction block: its statements run one
+  by one on a session whose default is read-only, which saves BEGIN and COMMIT (two round trips
+  on the event loop) and loses nothing, since under READ COMMITTED each statement takes its own
+  snapshot anyway (A-72). Behind a transaction pooler a session setting does not follow the
+  client, so there reads keep `BEGIN READ ONLY`. Sessions run with `TimeZone=UTC`, so every
   TIMESTAMPTZ comes back as an aware UTC datetime.
 * `lock_invoice` is `SELECT ... FOR UPDATE`; `claim_notifications` uses `FOR UPDATE SKIP LOCKED`;
   `apply_transfer` debits with one conditional UPDATE per account (see storage.base).
@@ -66,6 +70,12 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
 
 
+def _configure_read_only_default(conn: psycopg.Connection) -> None:
+    _configure(conn)
+    conn.execute("SET default_transaction_read_only = on")  # a read that writes fails
+    conn.read_only = False  # so every transaction block says BEGIN READ WRITE
+
+
 class PostgresStore:
     """`core.ports.Store` on PostgreSQL. Run `storage.migrate` first (`open_store` does).
 
@@ -81,6 +91,7 @@ class PostgresStore:
         max_size: int = 10,
         *,
         prepared_statements: bool = True,
+        read_only_sessions: bool = True,
         timeout: float = 30.0,
         connect_timeout: float = 30.0,
     ) -> None:
@@ -93,19 +104,23 @@ class PostgresStore:
             # psycopg prepares a query on its 5th run on a connection; a transaction pooler
             # (pgbouncer before 1.21) cannot keep prepared statements across transactions.
             kwargs={"autocommit": True, "prepare_threshold": 5 if prepared_statements else None},
-            configure=_configure,
+            configure=_configure_read_only_default if read_only_sessions else _configure,
             name="openseqr",
             open=False,
         )
+        self._read_only_sessions = read_only_sessions
         self._pool.open(wait=True, timeout=connect_timeout)
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[PostgresTx]:
         with self._pool.connection() as conn:
-            conn.read_only = not write
-            with conn.transaction():
-                tx = PostgresTx(conn, _QUERIES, POSTGRES)
-                yield tx
+            tx = PostgresTx(conn, _QUERIES, POSTGRES)
+            if not write and self._read_only_sessions:
+                yield tx  # one statement at a time, each read-only and autocommitted
+            else:
+                conn.read_only = not write
+                with conn.transaction():
+                    yield tx
         tx.committed()
 
     def close(self) -> None:
