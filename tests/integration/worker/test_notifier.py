@@ -266,4 +266,4 @@ def test_an_unreachable_endpoint_is_in_the_invoice_history_with_its_error(ctx):
     relay_once(ctx)
     (event,) = [e for e in invoice_history(ctx, ref) if e.kind == "notification_attempt"]
     assert event.detail["outcome"] == "retrying" and "http_status" not in event.detail
-    assert event.detail["error"].startswith("ConnectError")
+    assert event.detail["error"].startswith("ClientConnectorError: Cannot connect")

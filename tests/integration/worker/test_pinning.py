@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-import httpx
-
 from openseqr.protocol.urls import DestinationPolicy
 from openseqr.worker.notifier import NotificationRelay
-from openseqr.worker.pinning import pinned_transport
+from openseqr.worker.pinning import pinned_session
 from tests.integration.worker import test_notifier as relay_tests
 from tests.integration.worker.test_notifier import notifications, paid_invoice
 
@@ -21,7 +19,6 @@ from tests.integration.worker.test_notifier import notifications, paid_invoice
 clock, ctx, receiver = relay_tests.clock, relay_tests.ctx, relay_tests.receiver
 
 LOOPBACK_ONLY = DestinationPolicy(allow_loopback=True, allow_private=False)
-LIMITS = httpx.Limits(max_connections=4)
 
 
 class RebindingDns:
@@ -38,7 +35,7 @@ class RebindingDns:
 
 def relay_once_with(ctx, policy: DestinationPolicy, resolve) -> None:  # type: ignore[no-untyped-def]
     async def run() -> None:
-        client = httpx.AsyncClient(transport=pinned_transport(policy, LIMITS, resolve))
+        client = pinned_session(policy, timeout=5.0, connections=4, resolve=resolve)
         relay = NotificationRelay(ctx, client=client)
         try:
             await relay.run_once()
@@ -84,8 +81,9 @@ def test_one_denied_address_among_several_refuses_the_name(ctx, receiver):
 
 
 def test_the_relay_pins_with_the_system_resolver_by_default(ctx, receiver):
-    """`127.1` is no IP literal to `ipaddress`, so only the resolved address reveals loopback."""
-    ref = paid_invoice(ctx, f"http://127.1:{receiver.port}/notify")  # sandbox: accepted
+    """`0x7f.1` is no IP literal to `ipaddress` nor to aiohttp, so it goes to the resolver, and
+    only the resolved address reveals loopback (the C library reads it as 127.0.0.1)."""
+    ref = paid_invoice(ctx, f"http://0x7f.1:{receiver.port}/notify")  # sandbox: accepted
     ctx.config = replace(ctx.config, destinations=DestinationPolicy.production())
 
     async def run() -> None:
