@@ -97,3 +97,44 @@ def test_the_relay_pins_with_the_system_resolver_by_default(ctx, receiver):
     assert receiver.received == []
     n, (attempt,) = notifications(ctx, ref)
     assert n.status == "failed" and "loopback address 127.0.0.1" in attempt.error
+
+
+class RecordingDns:
+    """Answers 127.0.0.1 and remembers every question."""
+
+    def __init__(self) -> None:
+        self.questions: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.questions.append(host)
+        return ["127.0.0.1"]
+
+
+def test_a_denied_ip_literal_is_refused_before_any_lookup_or_connection(ctx, receiver):
+    """aiohttp never asks the resolver about a literal: the relay's own check must catch it."""
+    dns = RecordingDns()
+    ref = paid_invoice(ctx, f"http://[::ffff:127.0.0.1]:{receiver.port}/notify")  # sandbox
+    ctx.config = replace(ctx.config, destinations=DestinationPolicy.production())
+    relay_once_with(ctx, DestinationPolicy.production(), dns)
+    assert receiver.received == [] and dns.questions == []
+    n, attempts = notifications(ctx, ref)
+    assert n.status == "failed" and len(attempts) == 1
+    assert (
+        attempts[0].error
+        == "destination denied by policy: loopback address 127.0.0.1 is not allowed"
+    )
+
+
+def test_a_legacy_numeric_ipv4_spelling_is_never_connected_to(ctx, receiver):
+    """`127.1` and `2130706433` are read as 127.0.0.1 by the C library; aiohttp refuses them
+    rather than connecting to an address no check has seen."""
+    dns = RecordingDns()
+    refs = [
+        paid_invoice(ctx, f"http://{host}:{receiver.port}/notify")
+        for host in ("127.1", "2130706433")
+    ]
+    relay_once_with(ctx, LOOPBACK_ONLY, dns)
+    assert receiver.received == [] and dns.questions == []
+    for ref in refs:
+        (attempt,) = notifications(ctx, ref)[1]
+        assert "is not a canonical IPv4 address" in attempt.error
