@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
+import pytest
+
 from tests.integration.worker import test_notifier as relay_tests
 from tests.integration.worker.test_notifier import notifications, paid_invoice, relay_once
 
@@ -110,21 +112,25 @@ def huge(rec: RawReceiver, conn: socket.socket) -> None:
     rec.send_body(conn, b"x" * CHUNK)
 
 
-def test_a_redirect_is_not_followed_and_fails_like_any_other_3xx(ctx):
-    with RawReceiver(redirect) as rec:
+def relay_to(ctx, answer):  # type: ignore[no-untyped-def]
+    """One notification to a receiver answering with `answer`, relayed once: the receiver,
+    the outbox row and its attempts."""
+    with RawReceiver(answer) as rec:
         ref = paid_invoice(ctx, rec.url)
         relay_once(ctx)
-    assert rec.requests == ["POST /notify HTTP/1.1"]  # nothing asked of /elsewhere
     n, attempts = notifications(ctx, ref)
+    return rec, n, attempts
+
+
+def test_a_redirect_is_not_followed_and_fails_like_any_other_3xx(ctx):
+    rec, n, attempts = relay_to(ctx, redirect)
+    assert rec.requests == ["POST /notify HTTP/1.1"]  # nothing asked of /elsewhere
     assert n.status == "failed" and [a.status_code for a in attempts] == [302]
 
 
 def test_a_receiver_that_never_answers_is_given_up_after_the_timeout(ctx):
     ctx.config = replace(ctx.config, notify_timeout=0.5)
-    with RawReceiver(hang) as rec:
-        ref = paid_invoice(ctx, rec.url)
-        relay_once(ctx)
-    n, (attempt,) = notifications(ctx, ref)
+    _, n, (attempt,) = relay_to(ctx, hang)
     assert n.status == "pending" and n.attempts == 1  # retried later
     assert attempt.status_code is None and attempt.error.startswith("TimeoutError")
 
@@ -132,37 +138,24 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_timeout(ctx):
 def test_an_answer_that_trickles_past_the_timeout_is_given_up(ctx):
     """The timeout covers the whole answer, not each read."""
     ctx.config = replace(ctx.config, notify_timeout=0.5)
-    with RawReceiver(trickle) as rec:
-        ref = paid_invoice(ctx, rec.url)
-        relay_once(ctx)
-    n, (attempt,) = notifications(ctx, ref)
+    rec, n, (attempt,) = relay_to(ctx, trickle)
     assert n.status == "pending" and attempt.error.startswith("TimeoutError")
     assert rec.sent < 1000
 
 
-def test_an_answer_cut_off_mid_body_is_an_error_and_retried(ctx):
-    with RawReceiver(cut_off) as rec:
-        ref = paid_invoice(ctx, rec.url)
-        relay_once(ctx)
-    n, (attempt,) = notifications(ctx, ref)
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [(cut_off, "ClientPayloadError"), (hang_up, "ServerDisconnectedError")],
+    ids=["cut-off-mid-body", "closed-before-any-answer"],
+)
+def test_a_broken_answer_is_an_error_and_retried(ctx, answer, error):
+    _, n, (attempt,) = relay_to(ctx, answer)
     assert n.status == "pending" and attempt.status_code is None
-    assert attempt.error.startswith("ClientPayloadError")
-
-
-def test_a_connection_closed_before_any_answer_is_an_error_and_retried(ctx):
-    with RawReceiver(hang_up) as rec:
-        ref = paid_invoice(ctx, rec.url)
-        relay_once(ctx)
-    n, (attempt,) = notifications(ctx, ref)
-    assert n.status == "pending" and attempt.status_code is None
-    assert attempt.error.startswith("ServerDisconnectedError")
+    assert attempt.error.startswith(error)
 
 
 def test_a_huge_answer_is_judged_by_its_status_and_not_read_to_the_end(ctx):
-    with RawReceiver(huge) as rec:
-        ref = paid_invoice(ctx, rec.url)
-        relay_once(ctx)
-    n, (attempt,) = notifications(ctx, ref)
+    rec, n, (attempt,) = relay_to(ctx, huge)
     assert n.status == "delivered" and attempt.status_code == 200
     # the relay hung up after a small cap: what got out is what the socket buffers held
     assert rec.sent < HUGE // 8
