@@ -44,8 +44,9 @@ def config(fmt: str = "json", level: str = "INFO") -> dict[str, Any]:
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True, "level": "WARNING"},
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
-            # one INFO line per notification POST: the attempt is already an invoice event and
-            # a metric, and formatting the line cost CPU on every delivery
+            # one INFO line per request (the relay's notification POSTs went through httpx
+            # until A-63; aiohttp's client logs none): an attempt is already an invoice event
+            # and a metric
             "httpx": {"handlers": [], "propagate": True, "level": "WARNING"},
             "httpcore": {"handlers": [], "propagate": True, "level": "WARNING"},
         },
