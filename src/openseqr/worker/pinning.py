@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 
 import aiohttp
@@ -80,16 +81,18 @@ def pinned_session(
     timeout: float,
     connections: int,
     resolve: Resolver = system_resolver,
+    trust: ssl.SSLContext | None = None,
 ) -> aiohttp.ClientSession:
     """The relay's HTTP client: keep-alive connections only to checked addresses, `timeout`
-    seconds for a whole attempt, TLS verified, no proxy from the environment, no cookies kept
-    from one merchant's answer for the next request. Make it on the loop that will use it."""
+    seconds for a whole attempt, TLS verified (against the system's CAs, or `trust`), no proxy
+    from the environment, no cookies kept from one merchant's answer for the next request.
+    Make it on the loop that will use it."""
     connector = aiohttp.TCPConnector(
         resolver=PinnedResolver(policy, resolve),
         limit=connections,
         keepalive_timeout=KEEPALIVE_SECONDS,
         ttl_dns_cache=DNS_CACHE_SECONDS,
-        ssl=True,
+        ssl=trust or True,
     )
     return aiohttp.ClientSession(
         connector=connector,

@@ -7,6 +7,7 @@ way: a redirect, no answer at all, an answer that trickles, one cut off, one far
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,11 +26,17 @@ CHUNK = 64 * 1024
 
 class RawReceiver:
     """``with RawReceiver(answer) as rec:`` serves on ``rec.url``; ``answer(rec, conn)`` writes
-    the reply to each request. ``requests`` holds each request line, ``sent`` the body bytes
-    the receiver managed to write."""
+    the reply to each request (over TLS with ``tls``). ``requests`` holds each request line,
+    ``sent`` the body bytes the receiver managed to write."""
 
-    def __init__(self, answer: Callable[[RawReceiver, socket.socket], None]) -> None:
+    def __init__(
+        self,
+        answer: Callable[[RawReceiver, socket.socket], None],
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.answer = answer
+        self.tls = tls
+        self.handshakes_refused = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.05)
         self.port = self.listener.getsockname()[1]
@@ -63,6 +70,13 @@ class RawReceiver:
             self._spawn(self._serve, conn)
 
     def _serve(self, conn: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except OSError:  # the client refused the certificate
+                self.handshakes_refused += 1
+                conn.close()
+                return
         with conn:
             data = b""
             while b"\r\n\r\n" not in data:
@@ -88,6 +102,10 @@ def redirect(rec: RawReceiver, conn: socket.socket) -> None:
     conn.sendall(
         f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode()
     )
+
+
+def ok(rec: RawReceiver, conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 
 
 def hang(rec: RawReceiver, conn: socket.socket) -> None:

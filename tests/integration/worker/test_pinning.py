@@ -7,12 +7,15 @@ notification still goes over real HTTP to a receiver on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from dataclasses import replace
+from pathlib import Path
 
 from openseqr.protocol.urls import DestinationPolicy
 from openseqr.worker.notifier import NotificationRelay
 from openseqr.worker.pinning import pinned_session
 from tests.integration.worker import test_notifier as relay_tests
+from tests.integration.worker.test_hostile_receivers import RawReceiver, ok
 from tests.integration.worker.test_notifier import notifications, paid_invoice
 
 # the relay tests' fixtures: a receiver on 127.0.0.1, a hand-moved clock, a sandbox context
@@ -138,3 +141,45 @@ def test_a_legacy_numeric_ipv4_spelling_is_never_connected_to(ctx, receiver):
     for ref in refs:
         (attempt,) = notifications(ctx, ref)[1]
         assert "is not a canonical IPv4 address" in attempt.error
+
+
+MERCHANT_CERT = Path(__file__).with_name("merchant_test_tls.pem")  # self-signed, merchant.test
+
+
+def tls_receiver() -> RawReceiver:
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(MERCHANT_CERT)
+    return RawReceiver(ok, tls=server)
+
+
+async def merchant_test(host: str, port: int) -> list[str]:
+    return ["127.0.0.1"]
+
+
+def test_tls_is_verified_for_the_name_while_the_socket_goes_to_the_pinned_address(ctx):
+    trust = ssl.create_default_context(cafile=MERCHANT_CERT)
+
+    async def run() -> None:
+        client = pinned_session(
+            LOOPBACK_ONLY, timeout=5.0, connections=4, resolve=merchant_test, trust=trust
+        )
+        relay = NotificationRelay(ctx, client=client)
+        try:
+            await relay.run_once()
+        finally:
+            await relay.aclose()
+
+    with tls_receiver() as rec:
+        ref = paid_invoice(ctx, f"https://merchant.test:{rec.port}/notify")
+        asyncio.run(run())
+    assert rec.requests == ["POST /notify HTTP/1.1"]
+    assert notifications(ctx, ref)[0].status == "delivered"
+
+
+def test_a_certificate_the_system_does_not_trust_is_refused(ctx):
+    with tls_receiver() as rec:
+        ref = paid_invoice(ctx, f"https://merchant.test:{rec.port}/notify")
+        relay_once_with(ctx, LOOPBACK_ONLY, merchant_test)
+    assert rec.requests == [] and rec.handshakes_refused == 1
+    n, (attempt,) = notifications(ctx, ref)
+    assert n.status == "pending" and "certificate verify failed" in attempt.error
