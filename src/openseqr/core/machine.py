@@ -69,27 +69,38 @@ def then(first: Decision | None, second: Decision) -> Decision:
     if first is None:
         return second
     assert first.message is None or second.message is None, "one message per write"
-    joined: dict[str, Any] = {}
-    for f in fields(Decision):
-        a, b = getattr(first, f.name), getattr(second, f.name)
-        if f.name == "invoice":
-            continue
+    joined: dict[str, Any] = {"invoice": second.invoice}
+    for name in _JOINED:
+        a, b = getattr(first, name), getattr(second, name)
         if isinstance(a, tuple):
-            joined[f.name] = a + b
+            joined[name] = a + b
         elif isinstance(a, bool):
-            joined[f.name] = a or b
+            joined[name] = a or b
         else:
-            joined[f.name] = b if b is not None else a
-    return replace(second, **joined)
+            joined[name] = b if b is not None else a
+    return Decision(**joined)
+
+
+_JOINED = tuple(f.name for f in fields(Decision) if f.name != "invoice")
 
 
 def _apply(inv: Invoice, event: Event, *, bump: bool = False, **changes: Any) -> Invoice:
     """Move through the table; the version goes up by one when the wire status changes or the
     event itself counts as a change (`bump`, e.g. updateInvoice) (D-13)."""
-    after = next_state(inv.state, event)
-    bump = bump or changes_wire_status(inv.state, after)
     version = int(changes.pop("version", inv.version))
-    return replace(inv, state=after, version=version + int(bump), **changes)
+    state, version = _through(inv.state, version, (event,), bump)
+    return replace(inv, state=state, version=version, **changes)
+
+
+def _through(
+    state: State, version: int, events: tuple[Event, ...], bump: bool = False
+) -> tuple[State, int]:
+    """The state and version after `events`, one after the other (see `_apply`)."""
+    for event in events:
+        after = next_state(state, event)
+        version += int(bump or changes_wire_status(state, after))
+        state = after
+    return state, version
 
 
 def expiry_deadline(now: datetime, policy: Policy, cash_register: bool) -> datetime | None:
@@ -114,24 +125,23 @@ def view(inv: Invoice, customer: Customer, now: datetime) -> Decision:
         if new:
             tokens = inv.tokens + new
             version += 1
-    viewed = _apply(
+    needs_ack = inv.ack_mode is AckMode.REQUIRE_ACKNOWLEDGMENT or (
+        inv.ack_mode is AckMode.OPTIONAL_ACKNOWLEDGMENT and bool(tokens)
+    )
+    events = (Event.VIEW, Event.REQUIRE_ACK) if first_view and needs_ack else (Event.VIEW,)
+    state, version = _through(inv.state, version, events)
+    # the same customer fetching the version it has already seen is no new fact (app polling)
+    news = inv.payer != customer.subscriber_key or inv.viewed_version != version
+    viewed = replace(
         inv,
-        Event.VIEW,
+        state=state,
         version=version,
         tokens=tokens,
         payer=customer.subscriber_key,
         payer_terminal_id=customer.payer_terminal_id,
+        viewed_version=version,
     )
-    needs_ack = inv.ack_mode is AckMode.REQUIRE_ACKNOWLEDGMENT or (
-        inv.ack_mode is AckMode.OPTIONAL_ACKNOWLEDGMENT and bool(tokens)
-    )
-    events: tuple[Event, ...] = (Event.VIEW,)
-    if first_view and needs_ack:
-        viewed = _apply(viewed, Event.REQUIRE_ACK)
-        events += (Event.REQUIRE_ACK,)
-    # the same customer fetching the version it has already seen is no new fact (app polling)
-    news = inv.payer != customer.subscriber_key or inv.viewed_version != viewed.version
-    return Decision(replace(viewed, viewed_version=viewed.version), events=events if news else ())
+    return Decision(viewed, events=events if news else ())
 
 
 def start_payment(

@@ -234,10 +234,10 @@ def _terminal(tx: Tx, inv: Invoice) -> Terminal:
 class _Attempt:
     """What the payment transaction decided; raised or finished after it commits."""
 
-    invoice: Invoice
+    invoice: Invoice  # as written
     terminal: Terminal
     mode: ProviderMode
-    outcome: machine.Decision | None = None  # None: the slow provider still has to answer
+    notify: bool | None = None  # None: the slow provider still has to answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,15 +285,14 @@ def pay(
         raise
     if isinstance(done, _Refused):
         raise done.error
-    outcome = done.outcome
-    if outcome is None:
+    if done.notify is None:
         time.sleep(ctx.config.provider_latency)  # runs in a worker thread, never the event loop
-        outcome = _slow_outcome(ctx, done, outbox)
+        done = _slow_outcome(ctx, done, outbox)
     if done.mode is ProviderMode.UNAVAILABLE:
         raise errors.ProviderUnavailable()
-    if outcome.notify:
+    if done.notify:
         publish(ctx, outbox)
-    return InvoiceView(outcome.invoice, done.terminal.name)
+    return InvoiceView(done.invoice, done.terminal.name)
 
 
 def _attempt(
@@ -331,12 +330,10 @@ def _attempt(
         steps.append((start.invoice, outcome))
         decision = machine.then(decision, outcome)
     written = persist(ctx, tx, inv, decision, terminal, outbox, steps=steps)
-    return _Attempt(
-        written, terminal, mode, replace(decision, invoice=written) if instant else None
-    )
+    return _Attempt(written, terminal, mode, decision.notify if instant else None)
 
 
-def _slow_outcome(ctx: Context, paying: _Attempt, outbox: list[Owned]) -> machine.Decision:
+def _slow_outcome(ctx: Context, paying: _Attempt, outbox: list[Owned]) -> _Attempt:
     """The slow provider answered: its outcome, if the `paying` row is still ours."""
     with ctx.store.transaction() as tx:
         current = tx.lock_invoice(paying.invoice.reference)
@@ -348,7 +345,7 @@ def _slow_outcome(ctx: Context, paying: _Attempt, outbox: list[Owned]) -> machin
             raise errors.PaymentInProgress("the payment was interrupted; check its status")
         outcome = _outcome(ctx, tx, current, paying.terminal, paying.mode, ctx.now())
         written = persist(ctx, tx, current, outcome, paying.terminal, outbox)
-    return replace(outcome, invoice=written)
+    return _Attempt(written, paying.terminal, paying.mode, outcome.notify)
 
 
 def _outcome(
