@@ -39,8 +39,8 @@ from openseqr.core.records import (
 
 from .console import ConsoleSql
 from .console_reads import ConsoleReads
-from .queries import Queries
-from .rows import Mapper, from_minor, to_minor
+from .queries import Queries, save_columns
+from .rows import Mapper, changed_invoice_columns, from_minor, to_minor
 
 log = logging.getLogger("openseqr.storage")
 
@@ -50,14 +50,15 @@ class NotFound(LookupError):
 
 
 class SqlTx(ConsoleSql, ConsoleReads):
-    __slots__ = ("_c", "_q", "_m", "_after", "_ers_read")
+    __slots__ = ("_c", "_q", "_m", "_after", "_invoices_read")
 
     def __init__(self, conn: Any, queries: Queries, mapper: Mapper) -> None:
         self._c = conn
         self._q = queries
         self._m = mapper
         self._after: list[Callable[[], None]] | None = None
-        self._ers_read: dict[str, str] = {}  # invoice -> ERS reference read in this transaction
+        # reference -> (rev, record) as stored, for invoices read or saved in this transaction
+        self._invoices_read: dict[str, tuple[int, Invoice]] = {}
 
     def after_commit(self, action: Callable[[], None]) -> None:
         if self._after is None:
@@ -185,22 +186,26 @@ class SqlTx(ConsoleSql, ConsoleReads):
         return None if row is None else self._read(self._m.invoice(row))
 
     def _read(self, invoice: Invoice) -> Invoice:
-        if invoice.ers_reference is not None:
-            self._ers_read[invoice.reference] = invoice.ers_reference
+        self._invoices_read[invoice.reference] = (invoice.rev, invoice)
         return invoice
 
     def save_invoice(self, invoice: Invoice, expected_rev: int) -> bool:
         params = self._m.invoice_params(invoice)
         params["rev"] = expected_rev + 1
         params["expected_rev"] = expected_rev
+        rev, stored = self._invoices_read.get(invoice.reference, (None, None))
+        sql = self._q.save_invoice
+        if stored is not None and rev == expected_rev:
+            # only the columns that changed: SQLite rewrites every index on a SET column
+            sql = save_columns(self._q.dialect, changed_invoice_columns(stored, invoice))
         ers = invoice.ers_reference
         # Only a new ERS reference can hit its unique index: an unchanged one needs no guard,
         # which on PostgreSQL saves a savepoint's two round trips on every save after payment.
-        new_ers = ers is not None and self._ers_read.get(invoice.reference) != ers
+        new_ers = ers is not None and (stored is None or stored.ers_reference != ers)
         with self._unique_guard(f"ERS reference {ers}") if new_ers else nullcontext():
-            saved = bool(self._c.execute(self._q.save_invoice, params).rowcount == 1)
+            saved = bool(self._c.execute(sql, params).rowcount == 1)
         if saved:
-            self._read(invoice)
+            self._invoices_read[invoice.reference] = (expected_rev + 1, invoice)
         return saved
 
     def latest_invoice(self, terminal_id: str) -> Invoice | None:

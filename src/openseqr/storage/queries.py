@@ -89,3 +89,12 @@ def load(dialect: str) -> Queries:
         sql = _MACRO.sub(_expand, sql)
         final[name] = to_pyformat(sql) if dialect == "postgres" else sql
     return Queries(dialect, final)
+
+
+@cache
+def save_columns(dialect: str, columns: tuple[str, ...]) -> str:
+    """`save_invoice` setting only `columns` (and `rev`): SQLite deletes and re-inserts the
+    entries of every index on a column in the SET list, changed or not (A-69)."""
+    sets = ", ".join(f"{c} = :{c}" for c in (*columns, "rev"))
+    sql = f"UPDATE invoices SET {sets} WHERE reference = :reference AND rev = :expected_rev"
+    return to_pyformat(sql) if dialect == "postgres" else sql

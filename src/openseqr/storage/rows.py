@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from openseqr.core.money import MINOR_DIGITS, Money
@@ -200,6 +202,29 @@ def json_rows(text: str | None) -> tuple[InvoiceRow, ...]:
         )
         for d in json.loads(text)
     )
+
+
+_INVOICE_FIELDS = tuple(f.name for f in fields(Invoice) if f.name != "rev")
+_invoice_values = attrgetter(*_INVOICE_FIELDS)
+_FIELD_COLUMNS = {  # where a column's name is not the field's (money is stored per currency)
+    "total": ("currency", "total_minor", "reserved_minor", "refunded_minor"),
+    "rows": ("rows_json",),
+    "tokens": ("tokens_json",),
+    "reserved": ("reserved_minor",),
+    "refunded": ("refunded_minor",),
+}
+_INVOICE_ORDER = {c: i for i, c in enumerate(INVOICES)}
+
+
+def changed_invoice_columns(before: Invoice, after: Invoice) -> tuple[str, ...]:
+    """The columns (in `INVOICES` order, `rev` aside) whose value differs between two
+    snapshots of one invoice."""
+    changed: set[str] = set()
+    pairs = zip(_INVOICE_FIELDS, _invoice_values(before), _invoice_values(after), strict=True)
+    for name, a, b in pairs:
+        if a is not b and a != b:
+            changed.update(_FIELD_COLUMNS.get(name, (name,)))
+    return tuple(sorted(changed, key=_INVOICE_ORDER.__getitem__))
 
 
 # -- records ---------------------------------------------------------------------------------

@@ -225,6 +225,38 @@ def test_saving_a_read_invoice_checks_only_a_changed_ers_reference(seeded: Store
         assert saved is not None and (saved.title, saved.ers_reference) == ("again", "E3")
 
 
+def test_a_read_invoice_saved_with_any_field_changed_comes_back_exact(seeded: Store) -> None:
+    """A save after a read writes only the changed columns (A-69): every field must reach its
+    column(s), including the ones stored under another name (money per currency, JSON)."""
+    paid = invoice("R9", **paid_fields("ERS-9", at(30), deadline_at=at(40), reason="because"))
+    changes = {
+        **paid_fields("ERS-8", at(31), deadline_at=at(41), reason="other"),
+        "terminal_id": "t2", "version": 7, "payment_mode": PaymentMode.IMMEDIATE_DEBIT,
+        "ack_mode": AckMode.NO_ACKNOWLEDGMENT, "issue_date": at(3), "created_at": at(4),
+        "title": "Order #2", "client_invoice_id": "client-2", "rows": (), "cashier_id": None,
+        "footer": "Tack igen!", "back_url": None, "notification_url": "https://x.example/n",
+        "commit_timeout": 60, "tokens": (), "payer": "c2", "payer_terminal_id": "0" * 25,
+        "viewed_version": 2, "reserved": sek("50.00"), "acked_version": 2,
+        "session_token": "tok2", "refunded": Decimal("1.00"), "state": State.PAID_UNACKED,
+    }  # fmt: skip
+    with seeded.transaction() as tx:
+        tx.insert_invoice(paid)
+    for name, value in changes.items():
+        with seeded.transaction() as tx:
+            read = tx.lock_invoice("R9")
+            assert read is not None
+            changed = replace(read, **{name: value})
+            assert tx.save_invoice(changed, expected_rev=read.rev), name
+        with seeded.transaction(write=False) as tx:
+            assert tx.get_invoice("R9") == replace(changed, rev=read.rev + 1), name
+    with seeded.transaction() as tx:  # the currency moves every amount stored in minor units
+        read = tx.lock_invoice("R9")
+        assert read is not None
+        yen = replace(read, total=Money.of("56", "JPY"), reserved=Money.of("50", "JPY"))
+        assert tx.save_invoice(replace(yen, refunded=Decimal(1)), expected_rev=read.rev)
+        assert tx.get_invoice("R9") == replace(yen, refunded=Decimal(1), rev=read.rev + 1)
+
+
 def test_save_invoice_is_compare_and_set(seeded: Store) -> None:
     with seeded.transaction() as tx:
         tx.insert_invoice(invoice("R1"))
