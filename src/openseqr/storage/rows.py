@@ -125,8 +125,10 @@ def money_minor(money: Money, currency: str) -> int:
     return to_minor(money.amount, currency)
 
 
+@lru_cache(maxsize=256)  # one write stores the same `now` several times (row, history, outbox)
 def iso_utc(value: datetime) -> str:
-    """SQLite form: fixed width, so comparing text compares instants."""
+    """SQLite form: fixed width, so comparing text compares instants (equal instants in other
+    zones hash and compare equal, and have this same text)."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime given to the store: {value!r}")
     return value.astimezone(UTC).isoformat(timespec="microseconds")
