@@ -190,14 +190,16 @@ class SqlTx(ConsoleSql, ConsoleReads):
         return invoice
 
     def save_invoice(self, invoice: Invoice, expected_rev: int) -> bool:
-        params = self._m.invoice_params(invoice)
-        params["rev"] = expected_rev + 1
-        params["expected_rev"] = expected_rev
         rev, stored = self._invoices_read.get(invoice.reference, (None, None))
-        sql = self._q.save_invoice
         if stored is not None and rev == expected_rev:
             # only the columns that changed: SQLite rewrites every index on a SET column
-            sql = save_columns(self._q.dialect, changed_invoice_columns(stored, invoice))
+            columns = changed_invoice_columns(stored, invoice)
+            sql = save_columns(self._q.dialect, columns)
+            params = self._m.invoice_params(invoice, encode_rows="rows_json" in columns)
+        else:
+            sql, params = self._q.save_invoice, self._m.invoice_params(invoice)
+        params["rev"] = expected_rev + 1
+        params["expected_rev"] = expected_rev
         ers = invoice.ers_reference
         # Only a new ERS reference can hit its unique index: an unchanged one needs no guard,
         # which on PostgreSQL saves a savepoint's two round trips on every save after payment.

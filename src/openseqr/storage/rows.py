@@ -293,7 +293,8 @@ class Mapper:
         )  # fmt: skip
 
     # invoices
-    def invoice_params(self, i: Invoice) -> Params:
+    def invoice_params(self, i: Invoice, *, encode_rows: bool = True) -> Params:
+        """`encode_rows=False` (an update that does not set `rows_json`): None in its place."""
         cur = i.total.currency
         opt_in = self.opt_in
         return {
@@ -303,7 +304,7 @@ class Mapper:
             "issue_date": self.dt_in(i.issue_date), "currency": cur,
             "total_minor": to_minor(i.total.amount, cur),
             "created_at": self.dt_in(i.created_at), "title": i.title,
-            "client_invoice_id": i.client_invoice_id, "rows_json": rows_json(i.rows),
+            "client_invoice_id": i.client_invoice_id, "rows_json": rows_json(i.rows) if encode_rows else None,
             "cashier_id": i.cashier_id, "footer": i.footer, "back_url": i.back_url,
             "notification_url": i.notification_url, "commit_timeout": i.commit_timeout,
             "tokens_json": tokens_json(i.tokens), "payer": i.payer,
