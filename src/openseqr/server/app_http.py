@@ -11,6 +11,7 @@ the operation's model (422). Path parameters are checked against their shape (40
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -114,6 +115,12 @@ def check_path(request: Request) -> None:
             raise missing()
 
 
+#: JSONResponse's own encoding, with one encoder for the process rather than one per answer
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_JSON_TYPE = JSONResponse.media_type
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
 def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         annotate(request.scope, route=op.path)
@@ -128,7 +135,7 @@ def _endpoint(op: Operation) -> Callable[[Request], Awaitable[Response]]:
         if op.raw:
             response: Response = result
             return response
-        return JSONResponse(result, headers={"Cache-Control": "no-store"})
+        return Response(_JSON.encode(result).encode(), headers=_NO_STORE, media_type=_JSON_TYPE)
 
     endpoint.__name__ = op.handler.__name__
     endpoint.__doc__ = op.handler.__doc__

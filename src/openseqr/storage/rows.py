@@ -153,6 +153,10 @@ def _dec(v: str | None) -> Decimal | None:
     return None if v is None else Decimal(v)
 
 
+#: `json.dumps(x, separators=(",", ":"))` without building an encoder per call
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def tokens_json(tokens: tuple[Token, ...]) -> str | None:
     if not tokens:
         return None
@@ -183,7 +187,7 @@ def rows_json(rows: tuple[InvoiceRow, ...]) -> str | None:
             "unit_price": _money_json(r.unit_price),
         }
         out.append({k: v for k, v in d.items() if v is not None})
-    return json.dumps(out, separators=(",", ":"))
+    return _compact(out)
 
 
 @lru_cache(maxsize=4096)
@@ -414,7 +418,7 @@ class Mapper:
         return {
             "invoice_reference": e.invoice_reference, "terminal_id": e.terminal_id,
             "at": self.dt_in(e.at), "kind": e.kind, "actor": e.actor, "actor_id": e.actor_id,
-            "detail_json": json.dumps(e.detail, separators=(",", ":")) if e.detail else None,
+            "detail_json": _compact(e.detail) if e.detail else None,
         }  # fmt: skip
 
     def event(self, row: Row) -> InvoiceEvent:
