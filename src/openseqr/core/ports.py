@@ -170,9 +170,11 @@ class Tx(ConsoleTx, ConsoleReads, Protocol):
         ...
 
     def balance(self, account: str, currency: str) -> Decimal: ...
-    def source_failures(self, source: str, subscriber_key: str) -> tuple[int, datetime | None]:
-        """Wrong PINs counted for a client address and wallet ('' for the address's total),
-        and when the last one came."""
+    def source_failures(
+        self, source: str, subscriber_key: str
+    ) -> dict[str, tuple[int, datetime | None]]:
+        """Wrong PINs counted for a client address, for all wallets (key '') and for this
+        wallet (its subscriber key), and when the last one came; a key without any is absent."""
         ...
 
     def count_source_failure(

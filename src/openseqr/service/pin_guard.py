@@ -21,10 +21,11 @@ def refused(ctx: Context, tx: Tx, source: str | None, subscriber_key: str, now: 
     caller's transaction, the one that goes on to check the PIN)."""
     if source is None:
         return False
+    counted = tx.source_failures(source, subscriber_key)  # usually none: nothing to compare
     config = ctx.config
     limits = ((ANY_WALLET, config.source_pin_total), (subscriber_key, config.source_pin_tries))
     for key, tries in limits:
-        failures, last = tx.source_failures(source, key)
+        failures, last = counted.get(key, (0, None))
         if failures >= tries and last is not None and now - last < config.pin_cooldown:
             return True
     return False

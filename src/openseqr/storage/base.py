@@ -297,10 +297,12 @@ class SqlTx(ConsoleSql, ConsoleReads):
     def balance(self, account: str, currency: str) -> Decimal:
         return self._balance(self._q.balance, account, currency)
 
-    def source_failures(self, source: str, subscriber_key: str) -> tuple[int, datetime | None]:
+    def source_failures(
+        self, source: str, subscriber_key: str
+    ) -> dict[str, tuple[int, datetime | None]]:
         params = {"source": source, "subscriber_key": subscriber_key}
-        row = self._c.execute(self._q.source_failures, params).fetchone()
-        return (0, None) if row is None else (int(row[0]), self._m.dt_out(row[1]))
+        rows = self._c.execute(self._q.source_failures, params).fetchall()
+        return {key: (int(n), self._m.opt_out(last)) for key, n, last in rows}
 
     def count_source_failure(
         self, source: str, subscriber_key: str, now: datetime, quiet_since: datetime

@@ -39,8 +39,9 @@ ORDER BY created_at IS NULL, created_at, terminal_id
 
 -- --------------------------------------------------------------------------- customers
 -- name: source_failures
-SELECT failures, last_failure FROM pin_sources
-WHERE source = :source AND subscriber_key = :subscriber_key
+-- Both counts that can refuse an address (A-22), in one read: all wallets ('') and this one.
+SELECT subscriber_key, failures, last_failure FROM pin_sources
+WHERE source = :source AND subscriber_key IN ('', :subscriber_key)
 
 -- name: forget_source_failures
 DELETE FROM pin_sources WHERE source = :source AND subscriber_key = :subscriber_key
