@@ -75,12 +75,16 @@ def transition_events(
             steps.append((entry[0], actor or entry[1], state))
         elif steps:  # folded into the line before: it shows the status this event led to
             steps[-1] = (*steps[-1][:2], state)
+    if not steps:
+        return []
     money = _money_detail(decision.transfers, after.reseller_id)
+    version = str(after.version)
     out = []
     for kind, who, reached in steps:
-        detail = {"status": WIRE[reached].value, "version": str(after.version)}
+        detail = {"status": _WIRE_TEXT[reached], "version": version}
         if kind in _WITH_REASON and after.reason:
             detail["reason"] = after.reason
+        detail.update(money)
         who_id = actor_id if actor_id is not None else _usual_id(who, after)
         out.append(
             InvoiceEvent(
@@ -88,13 +92,18 @@ def transition_events(
                 after.reference,
                 after.terminal_id,
                 at,
-                kind.value,
-                who.value,
+                _TEXT[kind],
+                _TEXT[who],
                 who_id,
-                {**detail, **money},
+                detail,
             )
         )
     return out
+
+
+#: the stored words, looked up once rather than through the enums' `value` on every line
+_WIRE_TEXT = {state: wire.value for state, wire in WIRE.items()}
+_TEXT: dict[EventKind | Actor, str] = {m: m.value for m in (*EventKind, *Actor)}
 
 
 def _usual_id(actor: Actor, inv: Invoice) -> str | None:
