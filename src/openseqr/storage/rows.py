@@ -100,6 +100,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: `json.dumps(x, separators=(",", ":"))` without building an encoder on every call
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+
+
 # -- scalar codecs ---------------------------------------------------------------------------
 def to_minor(amount: Decimal, currency: str) -> int:
     """Exact integer minor units; refuses amounts with more digits than the currency has."""
@@ -125,11 +129,15 @@ def money_minor(money: Money, currency: str) -> int:
     return to_minor(money.amount, currency)
 
 
-@lru_cache(maxsize=256)  # one write stores the same `now` several times (row, history, outbox)
+# One write stores the same `now` several times (row, history, outbox); equal instants in other
+# zones hash and compare equal, and have the same UTC text.
+@lru_cache(maxsize=256)
 def iso_utc(value: datetime) -> str:
-    """SQLite form: fixed width, so comparing text compares instants (equal instants in other
-    zones hash and compare equal, and have this same text)."""
-    if value.tzinfo is None:
+    """SQLite form: fixed width, so comparing text compares instants."""
+    tz = value.tzinfo
+    if tz is UTC:  # the clock's own: no conversion to make
+        return value.isoformat(timespec="microseconds")
+    if tz is None:
         raise ValueError(f"naive datetime given to the store: {value!r}")
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
@@ -151,10 +159,6 @@ def _json_money(v: list[str] | None) -> Money | None:
 
 def _dec(v: str | None) -> Decimal | None:
     return None if v is None else Decimal(v)
-
-
-#: `json.dumps(x, separators=(",", ":"))` without building an encoder per call
-_compact = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def tokens_json(tokens: tuple[Token, ...]) -> str | None:
