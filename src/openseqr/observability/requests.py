@@ -1,8 +1,8 @@
 """One JSON log line and the metrics of every request, and its `X-Request-Id`.
 
-`ObserveRequests` is the outermost ASGI middleware. It takes the client's `X-Request-Id` when
-it is a short token of safe characters (`REQUEST_ID`), else makes one, and returns it on every
-response. The endpoints say what a request was with `annotate(scope, ...)`: the route template
+`RequestObserver` records what the outermost ASGI layer (`server.edge.Edge`) saw. The edge
+takes the client's `X-Request-Id` when it is a short token of safe characters (`REQUEST_ID`),
+else makes one, and returns it on every response. The endpoints say what a request was with `annotate(scope, ...)`: the route template
 of a JSON operation (never the raw path, which may carry a session token and would make the
 series unbounded), the SOAP operation and its resultCode. Only these are logged: no body,
 query string or header but the request id, so PINs and passwords never reach the log.
@@ -15,7 +15,7 @@ import os
 import re
 import sys
 import time
-import uuid
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,8 +30,12 @@ NOTE = "openseqr.observed"  # the scope key of what the endpoints tell about the
 def request_id(headers: list[tuple[bytes, bytes]]) -> str:
     for name, value in headers:
         if name == HEADER:
-            return value.decode() if REQUEST_ID.fullmatch(value) else uuid.uuid4().hex
-    return uuid.uuid4().hex
+            return value.decode() if REQUEST_ID.fullmatch(value) else _new_id()
+    return _new_id()
+
+
+def _new_id() -> str:
+    return os.urandom(16).hex()  # what uuid4().hex is, without building a UUID
 
 
 def annotate(scope: Any, **facts: str | int) -> None:
@@ -51,51 +55,52 @@ class RequestLog:
     def __init__(self, fmt: str = "json") -> None:
         self.fmt = fmt
         self.pid = os.getpid()
+        # the JSON line is this head, the fields, the timestamp: only the fields are encoded
+        self._head = json.dumps(
+            {"level": "INFO", "logger": LOGGER, "pid": self.pid, "message": "request"}
+        )[:-1]
+        self._second: tuple[int, str] = (-1, "")  # the last second and its ISO form
 
     def write(self, fields: dict[str, Any]) -> None:
-        now = datetime.now(UTC)
         if self.fmt == "text":
+            now = datetime.now(UTC)
             pairs = " ".join(f"{k}={v}" for k, v in fields.items())
             line = f"{now:%Y-%m-%d %H:%M:%S},{now.microsecond // 1000:03d} INFO {LOGGER} {pairs}"
         else:
-            head = {"level": "INFO", "logger": LOGGER, "pid": self.pid, "message": "request"}
-            line = json.dumps({**head, **fields, "timestamp": now.isoformat()})
+            encoded = json.dumps(fields)[1:-1]
+            middle = f", {encoded}" if encoded else ""
+            line = f'{self._head}{middle}, "timestamp": "{self._timestamp()}"}}'
         sys.stderr.write(line + "\n")
 
+    def _timestamp(self) -> str:
+        """`datetime.now(UTC).isoformat()` with microseconds, the second's text reused."""
+        now = time.time()
+        second = int(now)
+        cached = self._second
+        if cached[0] != second:
+            iso = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            cached = self._second = (second, iso)
+        return f"{cached[1]}.{int((now - second) * 1e6):06d}+00:00"
 
-class ObserveRequests:
-    def __init__(
-        self, app: Any, soap_paths: tuple[str, ...], request_log: RequestLog | None = None
-    ) -> None:
-        self.app = app
+
+class RequestObserver:
+    """What the edge (`server.edge.Edge`) records once a request is answered: its metrics
+    and its log line."""
+
+    def __init__(self, soap_paths: tuple[str, ...], request_log: RequestLog | None = None) -> None:
         self.soap_paths = frozenset(soap_paths)
         self.request_log = request_log
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        rid = request_id(scope["headers"])
-        note: dict[str, Any] = {}
-        scope[NOTE] = note
-        status = 500  # what the client sees if the app fails before answering (uvicorn's)
-
-        async def send_with_id(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", ()), (HEADER, rid.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            self._finished(scope, note, rid, status, time.perf_counter() - started)
-
-    def _finished(
-        self, scope: dict[str, Any], note: dict[str, Any], rid: str, status: int, seconds: float
+    def finished(
+        self,
+        scope: MutableMapping[str, Any],
+        note: dict[str, Any],
+        rid: str,
+        status: int,
+        seconds: float,
+        fixed_route: str | None = None,
     ) -> None:
+        """`fixed_route`: the path of a request the edge served without routing."""
         op = note.get("soap_operation")
         if op is not None:
             metrics.observe_soap(op, str(note.get("soap_result_code", "fault")), seconds)
@@ -110,7 +115,7 @@ class ObserveRequests:
                 {
                     "request_id": rid,
                     "method": scope["method"],
-                    "route": route or _fixed_route(scope),
+                    "route": route or fixed_route or _fixed_route(scope),
                     "status": status,
                     "duration_ms": round(seconds * 1000, 3),
                     "client": client[0] if client else None,
@@ -119,7 +124,7 @@ class ObserveRequests:
             )
 
 
-def _fixed_route(scope: dict[str, Any]) -> str | None:
+def _fixed_route(scope: MutableMapping[str, Any]) -> str | None:
     """The path of a matched route without parameters (then it is its template); None for the
     rest, whose raw path may carry a secret or anything a client made up."""
     if "endpoint" in scope and not scope.get("path_params"):

@@ -8,21 +8,22 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 
 from ..console import create_console
 from ..core.ports import Clock
 from ..observability import multiproc, scrape
-from ..observability.requests import ObserveRequests, RequestLog
+from ..observability.requests import RequestLog, RequestObserver
 from ..service.bootstrap import build
 from ..service.context import Context
 from ..settings import Settings
 from . import json_api, webapp
-from .limits import EdgeGuard, EdgeLimits
-from .soap import make_endpoint
+from .edge import Edge, EdgeApp
+from .limits import EdgeLimits
+from .soap import SoapEndpoint
 
 SOAP_PATHS = ("/soap/merchant/cashregister-2", "/extclientproxy/service/v2")  # D-42
 
@@ -36,7 +37,7 @@ def create_app(
 ) -> Starlette:
     settings = settings or Settings()
     ctx = ctx or build(settings, clock)
-    soap = make_endpoint(ctx, max_inflight=settings.max_inflight)
+    soap = SoapEndpoint(ctx, max_inflight=settings.max_inflight)
 
     async def index(request: Request) -> PlainTextResponse:
         base = str(request.base_url).rstrip("/")
@@ -60,14 +61,19 @@ def create_app(
             ctx.store.close()
             multiproc.process_exit()
 
-    routes: list[BaseRoute] = [Route(p, soap, methods=["GET", "POST"]) for p in SOAP_PATHS]
+    routes: list[BaseRoute] = [Route(p, soap.endpoint, methods=["GET", "POST"]) for p in SOAP_PATHS]
     routes += [Route("/", index)] + json_api.routes() + webapp.routes(settings)
     routes.append(Mount("/console", app=create_console(ctx, settings.sandbox)))
     routes.append(Route("/metrics", scrape.endpoint(_pending(ctx), settings.metrics_token)))
     request_log = RequestLog(settings.log_format) if settings.request_log else None
-    observe = Middleware(ObserveRequests, soap_paths=SOAP_PATHS, request_log=request_log)
-    guard = Middleware(EdgeGuard, limits=EdgeLimits.from_settings(settings))
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[observe, guard])
+    observer = RequestObserver(SOAP_PATHS, request_log)
+    limits = EdgeLimits.from_settings(settings)
+    direct = {path: soap.post for path in SOAP_PATHS}
+
+    def edge(inner: ASGIApp) -> ASGIApp:
+        return Edge(inner, limits, observer, direct)
+
+    app = EdgeApp(edge, routes=routes, lifespan=lifespan)
     app.state.database_url = settings.resolved_database_url()
     app.state.ctx = ctx
     return app

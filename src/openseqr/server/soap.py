@@ -14,6 +14,7 @@ from lxml import etree
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Scope, Send
 
 from ..core import errors
 from ..observability.metrics import LOAD_SHED
@@ -261,16 +262,43 @@ def _decode(body: bytes) -> Any:
     return codec.decode_request(etree.tostring(op.getroottree()), max_bytes=MAX_BODY)
 
 
-def make_endpoint(ctx: Context, max_inflight: int = 512) -> Callable[[Request], Any]:
-    """The SOAP endpoint. Load shedding: at most `max_inflight` POSTs of this process are being
-    worked on (from the complete body to the response); one more is answered with its
-    operation's response carrying 93 SYSTEM_BUSY. A client still sending its body holds no
-    slot (A-28): the edge bounds how long it may take. The counter lives on the event loop's
-    thread (an int, no lock). `max_inflight` <= 0 disables shedding."""
-    inflight = 0
+Answer = tuple[int, bytes]  # HTTP status and SOAP envelope
+_FAULT = 500
+_XML_HEADER = (b"content-type", XML.encode())
+_COMPAT = b"x-openseqr-compat"
 
-    async def endpoint(request: Request) -> Response:
-        nonlocal inflight
+
+class SoapEndpoint:
+    """The SOAP endpoint, twice: `post` for a POST whose body the edge has read (the hot path,
+    A-66) and the Starlette endpoint (`endpoint`) for `GET ?wsdl` and the rest.
+
+    Load shedding: at most `max_inflight` POSTs of this process are being worked on (from the
+    complete body to the response); one more is answered with its operation's response carrying
+    93 SYSTEM_BUSY. A client still sending its body holds no slot (A-28): the edge bounds how
+    long it may take. The counter lives on the event loop's thread (an int, no lock).
+    `max_inflight` <= 0 disables shedding."""
+
+    def __init__(self, ctx: Context, max_inflight: int = 512) -> None:
+        self.ctx, self.max_inflight = ctx, max_inflight
+        self.inflight = 0
+
+    async def post(
+        self, scope: Scope, body: bytes, send: Send, headers: list[tuple[bytes, bytes]]
+    ) -> int:
+        """Answer a complete POST body on `send`, with `headers` added; the HTTP status."""
+        if len(body) > MAX_BODY:
+            status, payload = _FAULT, codec.encode_fault("Client", "request body too large")
+        else:
+            status, payload = await self.answer(scope, body)
+        length = (b"content-length", str(len(payload)).encode())
+        await send(
+            {"type": "http.response.start", "status": status,
+             "headers": [length, _XML_HEADER, *headers]}
+        )  # fmt: skip
+        await send({"type": "http.response.body", "body": payload})
+        return status
+
+    async def endpoint(self, request: Request) -> Response:
         if request.method == "GET":
             return _get(request)
         try:
@@ -279,20 +307,25 @@ def make_endpoint(ctx: Context, max_inflight: int = 512) -> Callable[[Request], 
             return fault("Client", str(exc))
         except ClientDisconnect:
             return fault("Client", "the client went away before the request was complete")
-        inflight += 1
+        status, payload = await self.answer(request.scope, body)
+        return Response(payload, status_code=status, media_type=XML)
+
+    async def answer(self, scope: Scope, body: bytes) -> Answer:
+        self.inflight += 1
         try:
-            return await _serve(request, body, max_inflight > 0 and inflight > max_inflight)
+            busy = self.max_inflight > 0 and self.inflight > self.max_inflight
+            return await self._serve(scope, body, busy)
         except Exception:  # a bug: logged with its traceback, never shown to the client
             log.exception("unexpected error serving a SOAP request")
-            return fault("Server", "internal error")
+            return _FAULT, codec.encode_fault("Server", "internal error")
         finally:
-            inflight -= 1
+            self.inflight -= 1
 
-    async def _serve(request: Request, body: bytes, busy: bool) -> Response:
+    async def _serve(self, scope: Scope, body: bytes, busy: bool) -> Answer:
         try:
             req = _decode(body)
         except (MalformedRequest, UnknownOperation) as exc:
-            return fault("Client", str(exc))
+            return _FAULT, codec.encode_fault("Client", str(exc))
         except InvalidValue as exc:
             # invoice fields → 49; anything else that cannot be converted → 90 (spec 11.1)
             code = (
@@ -300,23 +333,27 @@ def make_endpoint(ctx: Context, max_inflight: int = 512) -> Callable[[Request], 
                 if exc.path.split("/", 1)[0] in ("invoice", "tokens", "amount")
                 else ResultCode.SYSTEM_ERROR
             )
-            resp = failure(exc.operation or "benchmarkingNop", code)
-            return _answer(request, resp)
+            return _answer(scope, failure(exc.operation or "benchmarkingNop", code))
         if busy:
             LOAD_SHED.inc()
-            return _answer(request, failure(_operation(req), ResultCode.SYSTEM_BUSY))
-        compat = request.headers.get("x-openseqr-compat") == "2015"
-        source = source_of(request.client.host if request.client else None)
-        resp = await handle(ctx, req, source, compat)
-        return _answer(request, resp)
-
-    return endpoint
+            return _answer(scope, failure(_operation(req), ResultCode.SYSTEM_BUSY))
+        compat = _header(scope, _COMPAT) == b"2015"
+        client = scope.get("client")
+        resp = await handle(self.ctx, req, source_of(client[0] if client else None), compat)
+        return _answer(scope, resp)
 
 
-def _answer(request: Request, resp: m.ErsResponse) -> Response:
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def _answer(scope: Scope, resp: m.ErsResponse) -> Answer:
     op = resp.OPERATION if resp.OPERATION in RESPONSES else "unsupported"  # bounded label
-    annotate(request.scope, soap_operation=op, soap_result_code=resp.result_code)
-    return Response(codec.encode_response(resp), media_type=XML)
+    annotate(scope, soap_operation=op, soap_result_code=resp.result_code)
+    return 200, codec.encode_response(resp)
 
 
 def _get(request: Request) -> Response:
