@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..core import errors
 from ..core.records import PrincipalStatus, Reseller, Terminal
@@ -46,6 +47,7 @@ class _Attempt:
     verified: bool  # found in the verified-credential cache
 
 
+@lru_cache(maxsize=4096)  # a handful of tills ask many times: parse each address once
 def source_of(host: str | None) -> str:
     """The throttle's name of a client address: IPv4 as is, IPv6 by its /64 (one subscriber)."""
     if not host:

@@ -69,7 +69,8 @@ def send_invoice(
             zone=ctx.config.zone,
             policy=ctx.policy,
         )
-        inv = replace(inv, tokens=tokens)
+        if tokens:
+            inv = replace(inv, tokens=tokens)
         try:
             with ctx.store.transaction() as tx:
                 if terminal.kind is TerminalKind.CASH_REGISTER:

@@ -244,6 +244,8 @@ class Mapper:
     def __init__(self, dt_in: Callable[[datetime], Any], dt_out: Callable[[Any], datetime]) -> None:
         self.dt_in = dt_in
         self.dt_out = dt_out
+        # A-67: an invoice polled again and again is the same row until it changes (rev).
+        self._invoices = lru_cache(maxsize=1024)(self._invoice)
 
     def opt_in(self, value: datetime | None) -> Any:
         return None if value is None else self.dt_in(value)
@@ -326,6 +328,13 @@ class Mapper:
         }  # fmt: skip
 
     def invoice(self, row: Row) -> Invoice:
+        """The record of a row, made once per distinct row (records are immutable)."""
+        try:
+            return self._invoices(tuple(row))
+        except TypeError:  # a driver's unhashable column value: no memo for this row
+            return self._invoice(row)
+
+    def _invoice(self, row: Row) -> Invoice:
         cur = row[8]
         opt_out = self.opt_out
         return Invoice(
