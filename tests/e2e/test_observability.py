@@ -14,6 +14,7 @@ import http.server
 import json
 import re
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -271,7 +272,7 @@ def _pids(srv: RunningServer, route: str) -> set[int]:
 
 def _fresh_scrape(srv: RunningServer) -> tuple[Samples, str]:
     with httpx.Client(base_url=srv.url, timeout=30, headers={"Connection": "close"}) as c:
-        rid = f"scrape-{threading.get_ident()}-{id(c)}"
+        rid = f"scrape-{uuid.uuid4().hex}"  # id(c) repeats once a client is freed
         return scrape(c, **{"X-Request-Id": rid}), rid
 
 

@@ -21,13 +21,12 @@ class Recorder:
         self.direct_bodies: list[bytes] = []
 
     async def app(self, scope: Any, receive: Any, send: Any) -> None:
-        body = b""
-        while True:
+        chunks, more = [], True
+        while more:
             message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        self.app_bodies.append(body)
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        self.app_bodies.append(b"".join(chunks))
         await send({"type": "http.response.start", "status": 201, "headers": []})
         await send({"type": "http.response.body", "body": b"app"})
 
