@@ -2,10 +2,11 @@
 
 `RequestObserver` records what the outermost ASGI layer (`server.edge.Edge`) saw. The edge
 takes the client's `X-Request-Id` when it is a short token of safe characters (`REQUEST_ID`),
-else makes one, and returns it on every response. The endpoints say what a request was with `annotate(scope, ...)`: the route template
-of a JSON operation (never the raw path, which may carry a session token and would make the
-series unbounded), the SOAP operation and its resultCode. Only these are logged: no body,
-query string or header but the request id, so PINs and passwords never reach the log.
+else makes one, and returns it on every response. The endpoints say what a request was with
+`annotate(scope, ...)`: the route template of a JSON operation (never the raw path, which
+may carry a session token and would make the series unbounded), the SOAP operation and its
+resultCode. Only these are logged: no body, query string or header but the request id, so PINs
+and passwords never reach the log.
 """
 
 from __future__ import annotations

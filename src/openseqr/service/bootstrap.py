@@ -47,7 +47,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
 def store_options(settings: Settings) -> dict[str, Any]:
     """The PostgreSQL pool of one server process (A-44, A-45); SQLite takes none. Behind a
     transaction pooler nothing may span transactions: no prepared statements, no session
-    default (reads then open BEGIN READ ONLY), and no migration on start (its lock is a session's; run `openseqr migrate` on a direct URL)."""
+    default (reads then open BEGIN READ ONLY), and no migration on start (its lock is a
+    session's; run `openseqr migrate` on a direct URL)."""
     if dialect_of(settings.resolved_database_url()) != "postgres":
         return {}
     pooled = settings.db_transaction_pooling
