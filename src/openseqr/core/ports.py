@@ -17,7 +17,7 @@ Rules every adapter keeps:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -267,6 +267,17 @@ class Tx(ConsoleTx, ConsoleReads, Protocol):
 
 class Store(Protocol):
     def transaction(self, write: bool = True) -> AbstractContextManager[Tx]: ...
+
+    def durable(self) -> Awaitable[None] | None:
+        """On an event loop: None when every commit so far is durable, else an awaitable done
+        once it is (a store may defer fsyncs to group them, A-73). Await it before anything
+        shows a commit to the outside: a response, a notification."""
+        ...
+
+    def wait_durable(self, timeout: float | None = None) -> bool:
+        """The blocking `durable()`; False if `timeout` passed first."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -71,7 +71,7 @@ def create_app(
     direct = {path: soap.post for path in SOAP_PATHS}
 
     def edge(inner: ASGIApp) -> ASGIApp:
-        return Edge(inner, limits, observer, direct)
+        return Edge(inner, limits, observer, direct, durable=ctx.store.durable)
 
     app = EdgeApp(edge, routes=routes, lifespan=lifespan)
     app.state.database_url = settings.resolved_database_url()

@@ -4,6 +4,8 @@
 `X-Request-Id`), read its body within `body_timeout` before anything else sees it (else 408 and
 the connection closed), hand it on, and afterwards record its metrics and write its log line.
 It is the outermost layer (outside Starlette's error middleware, so a 500 carries the id too).
+With `durable`, it also holds every response until the commits made before it are durable
+(A-73: the store groups their fsyncs), so no answer shows what a power cut could undo.
 
 A POST to a SOAP path whose body is complete goes straight to the SOAP endpoint with the bytes
 already read: no routing, no `Request`/`Response` objects, no replayed `receive`. Everything
@@ -26,6 +28,8 @@ from .limits import EdgeLimits
 
 #: a direct endpoint: (scope, complete body, send, extra response headers) -> HTTP status
 Direct = Callable[[Scope, bytes, Send, list[tuple[bytes, bytes]]], Awaitable[int]]
+#: `Store.durable`: None when all commits so far are durable, else what to await
+Durable = Callable[[], Awaitable[None] | None]
 
 
 class EdgeApp(Starlette):
@@ -47,10 +51,12 @@ class Edge:
         observer: RequestObserver,
         direct: Mapping[str, Direct] | None = None,
         prefetch: int = 1024 * 1024,
+        durable: Durable | None = None,
     ) -> None:
         self.app, self.limits, self.observer = app, limits, observer
         self.direct = direct or {}
         self.prefetch = prefetch
+        self.durable = durable
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,6 +67,8 @@ class Edge:
         note: dict[str, Any] = {}
         scope[NOTE] = note
         outcome = _Outcome()
+        if self.durable is not None:
+            send = held(send, self.durable)
         try:
             await self._serve(scope, receive, send, (HEADER, rid.encode()), outcome)
         finally:
@@ -94,6 +102,19 @@ class Edge:
             out.status = await direct(scope, body, send, [rid])
             return
         await self.app(scope, replay(head, done, receive, deadline), send_with_id)
+
+
+def held(send: Send, durable: Durable) -> Send:
+    """`send` that starts a response only once every commit made so far is durable."""
+
+    async def send_when_durable(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            waiting = durable()
+            if waiting is not None:
+                await waiting
+        await send(message)
+
+    return send_when_durable
 
 
 class _Outcome:

@@ -20,7 +20,7 @@ from .security import AuthLimits
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Context:
-    store = open_store(settings.resolved_database_url(), **store_options(settings))
+    store = open_store(settings.resolved_database_url(), **store_options(settings, serving=True))
     policy = Policy(
         ack_window=settings.ack_window,
         online_lifetime=timedelta(hours=settings.online_invoice_lifetime_hours),
@@ -44,13 +44,14 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
     return ctx
 
 
-def store_options(settings: Settings) -> dict[str, Any]:
-    """The PostgreSQL pool of one server process (A-44, A-45); SQLite takes none. Behind a
-    transaction pooler nothing may span transactions: no prepared statements, no session
-    default (reads then open BEGIN READ ONLY), and no migration on start (its lock is a
-    session's; run `openseqr migrate` on a direct URL)."""
+def store_options(settings: Settings, *, serving: bool = False) -> dict[str, Any]:
+    """The PostgreSQL pool of one server process (A-44, A-45). Behind a transaction pooler
+    nothing may span transactions: no prepared statements, no session default (reads then open
+    BEGIN READ ONLY), and no migration on start (its lock is a session's; run `openseqr
+    migrate` on a direct URL). SQLite: a serving process groups its commits' fsyncs (A-73),
+    unless several processes write the file (a process sees only its own commits)."""
     if dialect_of(settings.resolved_database_url()) != "postgres":
-        return {}
+        return {"group_commit": serving and settings.workers == 1}
     pooled = settings.db_transaction_pooling
     return {
         "max_size": settings.db_pool_size or pool_size_for(settings.workers),

@@ -36,8 +36,8 @@ def pool_size_for(workers: int) -> int:
 def open_store(database_url: str, *, migrate_first: bool = True, **options: Any) -> Store:
     """Migrate (unless `migrate_first=False`), then open the adapter for `database_url`.
 
-    Options go to the adapter: `synchronous=` / `busy_timeout=` for SQLite (also accepted as
-    URL query parameters, e.g. `sqlite:///x.db?synchronous=NORMAL`), `min_size=` / `max_size=`
+    Options go to the adapter: `synchronous=` / `busy_timeout=` / `group_commit=` for SQLite
+    (also accepted as URL query parameters, e.g. `sqlite:///x.db?synchronous=NORMAL`), `min_size=` / `max_size=`
     / `prepared_statements=` for the PostgreSQL pool.
     """
     dialect = dialect_of(database_url)
@@ -50,6 +50,8 @@ def open_store(database_url: str, *, migrate_first: bool = True, **options: Any)
             options.setdefault("synchronous", query["synchronous"].upper())
         if "busy_timeout" in query:
             options.setdefault("busy_timeout", float(query["busy_timeout"]))
+        if "group_commit" in query:  # the URL wins over the server's default (A-73)
+            options["group_commit"] = query["group_commit"].lower() in ("1", "on", "true", "yes")
         if migrate_first:
             migrate(base_url)
         return SqliteStore(sqlite_path(base_url), **options)

@@ -123,5 +123,12 @@ class PostgresStore:
                     yield tx
         tx.committed()
 
+    def durable(self) -> None:
+        """A PostgreSQL commit is durable when it returns (synchronous_commit=on)."""
+        return None
+
+    def wait_durable(self, timeout: float | None = None) -> bool:
+        return True
+
     def close(self) -> None:
         self._pool.close()

@@ -301,6 +301,9 @@ class NotificationRelay:
     # -- one attempt ---------------------------------------------------------------------------
     async def _send(self, n: Notification, secret: str | None) -> None:
         try:
+            waiting = self.ctx.store.durable()  # never tell of a commit a power cut could undo
+            if waiting is not None:
+                await waiting
             outcome = await self._deliver(n, secret)
         except asyncio.CancelledError:
             raise

@@ -39,6 +39,12 @@ class RecordingStore:
         with self._store.transaction(write) as tx:
             yield _RecordingTx(tx, self.calls)
 
+    def durable(self) -> Any:
+        return self._store.durable()
+
+    def wait_durable(self, timeout: float | None = None) -> bool:
+        return self._store.wait_durable(timeout)
+
     def close(self) -> None:
         self._store.close()
 

@@ -27,8 +27,14 @@ def test_each_process_gets_a_share_of_the_connection_budget(
     assert store_options(settings)["max_size"] == expected
 
 
-def test_sqlite_has_no_pool(tmp_path: Path) -> None:
-    assert store_options(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", workers=4)) == {}
+def test_sqlite_has_no_pool_and_groups_commits_only_in_a_lone_server(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert "max_size" not in store_options(Settings(database_url=url, workers=4))
+    assert store_options(Settings(database_url=url), serving=True) == {"group_commit": True}
+    assert store_options(Settings(database_url=url, workers=4), serving=True) == {
+        "group_commit": False
+    }
+    assert store_options(Settings(database_url=url)) == {"group_commit": False}  # the CLI
 
 
 def test_transaction_pooling_turns_off_what_spans_transactions() -> None:

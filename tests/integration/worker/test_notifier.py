@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -267,3 +268,21 @@ def test_an_unreachable_endpoint_is_in_the_invoice_history_with_its_error(ctx):
     (event,) = [e for e in invoice_history(ctx, ref) if e.kind == "notification_attempt"]
     assert event.detail["outcome"] == "retrying" and "http_status" not in event.detail
     assert event.detail["error"].startswith("ClientConnectorError: Cannot connect")
+
+
+def test_a_notification_waits_for_the_fsync_of_its_payment(ctx, receiver):
+    """A-73: the merchant never hears of a payment a power cut could still undo."""
+    from tests.integration.storage.test_group_commit import FsyncGate
+
+    gate = FsyncGate(ctx.store)
+    gate.opened.clear()
+    ref = paid_invoice(ctx, receiver.url)
+    result: list[int] = []
+    sender = threading.Thread(target=lambda: result.append(relay_once(ctx)))
+    sender.start()
+    assert gate.entered.wait(10)
+    sender.join(0.5)
+    assert sender.is_alive() and receiver.received == []  # claimed, held before the POST
+    gate.opened.set()
+    sender.join(10)
+    assert result == [1] and receiver.received[0][0]["invoiceReference"] == ref
