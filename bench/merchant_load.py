@@ -3,13 +3,17 @@
 
 For each database (fresh, then `--history` invoices loaded by bench/load_history.py) it:
 
-1. creates the database, loads it, starts `openseqr serve` on 127.0.0.1;
+1. creates the database, loads it, starts `openseqr serve` on 127.0.0.1. The fresh one gets
+   `--fresh-sample` invoices of the history's kinds (paid, cancelled, failed, with rows), so
+   that getPaymentStatus reads 2,000 invoices of the same mix in both databases and the two
+   differ only in size;
 2. registers 100 cash registers with `registerTerminal` (the sandbox reseller), and sends one
    invoice from each (and from the webshop and the busy history terminal) to warm the
    credential caches and to check the answers;
 3. SOAP, `--rounds` times, alternating with the floor (bench/floor_app.py, which knows the same
    terminals and invoices): sendInvoice from a random terminal of the 101, sendInvoice from the
-   busy terminal alone, getPaymentStatus on a random existing invoice (wrk, Lua);
+   busy terminal alone, getPaymentStatus on a random just-sent invoice (pending) and on a
+   random loaded one (settled) (wrk, Lua);
 4. the flow: complete payments, open loop, `--rate` per second for `--flow-duration` s;
 5. stops the server.
 
@@ -49,9 +53,11 @@ HOST = bench_run.HOST
 OPS = {  # name -> target ratio to the floor (issue 9)
     "sendInvoice, every terminal": 0.50,
     "sendInvoice, busy terminal": 0.50,
-    "getPaymentStatus, random invoice": 0.60,
+    "getPaymentStatus, pending invoice": 0.60,
+    "getPaymentStatus, settled invoice": 0.60,
 }
 HISTORY_TERMINALS_SAMPLED = 20  # each first use costs the server an Argon2 check: keep it few
+SAMPLE = 2000  # loaded invoices getPaymentStatus reads, in both databases
 
 
 def post(url: str, body: str) -> str:
@@ -134,15 +140,20 @@ def drop_database(args: argparse.Namespace, url: str) -> None:
 
 
 def soap_ops(
-    creds: list[shapes.Cred], busy: shapes.Cred, invoices: list[tuple[shapes.Cred, str]]
+    creds: list[shapes.Cred],
+    busy: shapes.Cred,
+    pending: list[tuple[shapes.Cred, str]],
+    settled: list[tuple[shapes.Cred, str]],
 ) -> dict[str, tuple[str, list[dict[str, str]]]]:
+    """The poll of a just-sent invoice (what a till does while the customer pays) and the read
+    of a loaded one (paid with its receipt, cancelled or failed): the same sets in both
+    databases, so history changes only the database's size."""
+    status = shapes.get_payment_status()
     return {
         "sendInvoice, every terminal": (shapes.send_invoice(), shapes.terminal_choices(creds)),
         "sendInvoice, busy terminal": (shapes.send_invoice(), shapes.terminal_choices([busy])),
-        "getPaymentStatus, random invoice": (
-            shapes.get_payment_status(),
-            shapes.invoice_choices(invoices),
-        ),
+        "getPaymentStatus, pending invoice": (status, shapes.invoice_choices(pending)),
+        "getPaymentStatus, settled invoice": (status, shapes.invoice_choices(settled)),
     }
 
 
@@ -174,17 +185,21 @@ def floor_round(ops: dict, known: dict, args: argparse.Namespace, rdir: Path) ->
 
 
 def run_database(args: argparse.Namespace, label: str, history: int, workdir: Path) -> dict:
-    print(f"\n== {label}: {history:,} history invoices ({args.database.split('://')[0]})",
+    loaded = history or args.fresh_sample
+    print(f"\n== {label}: {loaded:,} loaded invoices ({args.database.split('://')[0]})",
           flush=True)  # fmt: skip
     url = create_database(args, label, workdir)
-    busy = args.busy if history else 0
-    plan = load_history.Plan(history, min(busy, history), 1000, 20, 365.0)
+    if history:
+        plan = load_history.Plan(history, min(args.busy, history), 1000, 20, 365.0)
+    else:  # the same kinds of invoices on the sampled terminals, just few of them
+        n = args.fresh_sample
+        plan = load_history.Plan(n, n // 10, HISTORY_TERMINALS_SAMPLED, 20, 1.0)
     load_s = load_history.load(url, plan, progress=history > 0)
     print(f"  loaded in {load_s:.1f} s", flush=True)
     port = bench_run.free_port()
     argv = [sys.executable, "-m", "openseqr", "serve", "--host", HOST, "--port", str(port),
             "--database", url, "--workers", str(args.workers)]  # fmt: skip
-    result: dict[str, Any] = {"label": label, "history": history, "load_s": round(load_s, 1)}
+    result: dict[str, Any] = {"label": label, "history": plan.invoices, "load_s": round(load_s, 1)}
     try:
         server = bench_run.Target("server", argv, port, shapes.SOAP_PATH, workdir / f"{label}.log")
         with server:
@@ -194,15 +209,16 @@ def run_database(args: argparse.Namespace, label: str, history: int, workdir: Pa
             busy_cred = shapes.Cred(load_history.BUSY_TERMINAL, load_history.TERMINAL_PASSWORD)
             invoices = [(c, send_one(server.url, c, f"prep-{n}"))
                         for n, c in enumerate([*creds, busy_cred])]  # fmt: skip
-            sample = history_sample(url, 2000) if history else []
+            sample = history_sample(url, SAMPLE) if plan.invoices else []
             for cred, ref in sample[: HISTORY_TERMINALS_SAMPLED * 3]:  # warm, and check
                 text = post(server.url, shapes.get_payment_status(cred.terminal_id,
                                                                   cred.password, ref))  # fmt: skip
                 if shapes.text_of(text, "resultCode") != "0":
                     raise RuntimeError(f"getPaymentStatus on history failed: {text[:300]}")
-            invoices += sample
             if not args.skip_soap:
-                result["soap"] = soap_phase(args, server.url, creds, busy_cred, invoices, workdir)
+                result["soap"] = soap_phase(
+                    args, server.url, creds, busy_cred, invoices, sample or invoices, workdir
+                )
             if not args.skip_flow:
                 result["flow"] = flow_phase(args, port, server.proc.pid, creds, url)
     finally:
@@ -210,11 +226,13 @@ def run_database(args: argparse.Namespace, label: str, history: int, workdir: Pa
     return result
 
 
-def soap_phase(args, url, creds, busy_cred, invoices, workdir):  # type: ignore[no-untyped-def]
-    ops = soap_ops(creds, busy_cred, invoices)
+def soap_phase(args, url, creds, busy_cred, pending, settled, workdir):  # type: ignore[no-untyped-def]
+    ops = soap_ops(creds, busy_cred, pending, settled)
+    terminals = {c.terminal_id: c.password for c, _ in settled}
+    terminals.update({c.terminal_id: c.password for c in [*creds, busy_cred]})
     known = {
-        "terminals": {c.terminal_id: c.password for c in [*creds, busy_cred]},
-        "invoices": [[c.terminal_id, ref] for c, ref in invoices],
+        "terminals": terminals,
+        "invoices": [[c.terminal_id, ref] for c, ref in [*pending, *settled]],
     }
     rounds = []
     for n in range(args.rounds):
@@ -280,6 +298,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--history", type=int, default=1_000_000,
                    help="invoices in the history database (0: only the fresh one)")  # fmt: skip
     p.add_argument("--busy", type=int, default=10_000, help="of them on the busy terminal")
+    p.add_argument("--fresh-sample", type=int, default=3000,
+                   help="invoices loaded into the fresh database too, of the history's kinds, "
+                   "so getPaymentStatus reads the same mix of invoices in both (0: empty)")  # fmt: skip
     p.add_argument("--rounds", type=int, default=3, help="SOAP rounds (floor, server); median")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per SOAP operation")
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each")
@@ -298,8 +319,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if not shutil.which(args.wrk):
         p.error(f"wrk not found ({args.wrk}): apt-get install wrk")
-    if args.history < 0 or args.busy < 0:
-        p.error("--history and --busy must be >= 0 (--busy is capped at --history)")
+    if args.history < 0 or args.busy < 0 or not 0 <= args.fresh_sample <= 100_000:
+        p.error(
+            "--history and --busy must be >= 0 (--busy is capped at --history), "
+            "--fresh-sample 0..100000"
+        )
     if not (1 <= args.rounds <= 9 and 1 <= args.duration <= 300 and 1 <= args.terminals <= 500):
         p.error("--rounds 1..9, --duration 1..300, --terminals 1..500")
     if not (0 < args.rate <= 2000 and 1 <= args.flow_duration <= 600):

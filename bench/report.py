@@ -83,13 +83,17 @@ def _flow_rows(results: list[dict[str, Any]]) -> list[str]:
 
 
 def history_ratios(results: list[dict[str, Any]]) -> dict[str, float]:
-    """History ÷ fresh for the three figures the issue names."""
+    """History ÷ fresh for the figures the issue names (getPaymentStatus in its two kinds)."""
     by = {r["label"]: r for r in results}
     if "fresh" not in by or "history" not in by:
         return {}
     fresh, hist = by["fresh"], by["history"]
     out = {}
-    for op in ("sendInvoice, busy terminal", "getPaymentStatus, random invoice"):
+    for op in (
+        "sendInvoice, busy terminal",
+        "getPaymentStatus, pending invoice",
+        "getPaymentStatus, settled invoice",
+    ):
         try:
             a = fresh["soap"]["ops"][op]["server"]["rps"]
             b = hist["soap"]["ops"][op]["server"]["rps"]
