@@ -67,8 +67,6 @@ class Edge:
         note: dict[str, Any] = {}
         scope[NOTE] = note
         outcome = _Outcome()
-        if self.durable is not None:
-            send = held(send, self.durable)
         try:
             await self._serve(scope, receive, send, (HEADER, rid.encode()), outcome)
         finally:
@@ -78,10 +76,14 @@ class Edge:
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, rid: tuple[bytes, bytes], out: _Outcome
     ) -> None:
+        durable = self.durable
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 out.status = message["status"]
                 message["headers"] = [*message.get("headers", ()), rid]
+                if durable is not None and (waiting := durable()) is not None:
+                    await waiting
             await send(message)
 
         if not has_body(scope):
@@ -99,7 +101,8 @@ class Edge:
         if direct is not None and scope["method"] == "POST":
             out.route = scope["path"]  # a fixed path: the route of the log line
             body = head[0].get("body", b"") if len(head) == 1 else _joined(head)
-            out.status = await direct(scope, body, send, [rid])
+            answer_on = send if durable is None else held(send, durable)
+            out.status = await direct(scope, body, answer_on, [rid])
             return
         await self.app(scope, replay(head, done, receive, deadline), send_with_id)
 

@@ -231,8 +231,17 @@ async def handle(ctx: Context, req: Any, source: str, compat_2015: bool = False)
         return failure(op, ResultCode.SYSTEM_ERROR)
 
 
+Answer = tuple[int, bytes]  # HTTP status and SOAP envelope
+_FAULT = 500
+
+
 def fault(code: str, message: str) -> Response:
-    return Response(codec.encode_fault(code, message), status_code=500, media_type=XML)
+    status, payload = _fault(code, message)
+    return Response(payload, status_code=status, media_type=XML)
+
+
+def _fault(code: str, message: str) -> Answer:
+    return _FAULT, codec.encode_fault(code, message)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -262,8 +271,6 @@ def _decode(body: bytes) -> Any:
     return codec.decode_request(etree.tostring(op.getroottree()), max_bytes=MAX_BODY)
 
 
-Answer = tuple[int, bytes]  # HTTP status and SOAP envelope
-_FAULT = 500
 _XML_HEADER = (b"content-type", XML.encode())
 _COMPAT = b"x-openseqr-compat"
 
@@ -287,7 +294,7 @@ class SoapEndpoint:
     ) -> int:
         """Answer a complete POST body on `send`, with `headers` added; the HTTP status."""
         if len(body) > MAX_BODY:
-            status, payload = _FAULT, codec.encode_fault("Client", "request body too large")
+            status, payload = _fault("Client", "request body too large")
         else:
             status, payload = await self.answer(scope, body)
         length = (b"content-length", str(len(payload)).encode())
@@ -317,7 +324,7 @@ class SoapEndpoint:
             return await self._serve(scope, body, busy)
         except Exception:  # a bug: logged with its traceback, never shown to the client
             log.exception("unexpected error serving a SOAP request")
-            return _FAULT, codec.encode_fault("Server", "internal error")
+            return _fault("Server", "internal error")
         finally:
             self.inflight -= 1
 
@@ -325,7 +332,7 @@ class SoapEndpoint:
         try:
             req = _decode(body)
         except (MalformedRequest, UnknownOperation) as exc:
-            return _FAULT, codec.encode_fault("Client", str(exc))
+            return _fault("Client", str(exc))
         except InvalidValue as exc:
             # invoice fields → 49; anything else that cannot be converted → 90 (spec 11.1)
             code = (

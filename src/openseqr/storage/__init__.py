@@ -51,7 +51,7 @@ def open_store(database_url: str, *, migrate_first: bool = True, **options: Any)
         if "busy_timeout" in query:
             options.setdefault("busy_timeout", float(query["busy_timeout"]))
         if "group_commit" in query:  # the URL wins over the server's default
-            options["group_commit"] = query["group_commit"].lower() in ("1", "on", "true", "yes")
+            options["group_commit"] = _switch("group_commit", query["group_commit"])
         if migrate_first:
             migrate(base_url)
         return SqliteStore(sqlite_path(base_url), **options)
@@ -61,3 +61,12 @@ def open_store(database_url: str, *, migrate_first: bool = True, **options: Any)
     if migrate_first:
         migrate(database_url)
     return PostgresStore(database_url, **options)
+
+
+def _switch(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "on", "true", "yes"):
+        return True
+    if lowered in ("0", "off", "false", "no"):
+        return False
+    raise ValueError(f"{name} must be on or off, not {value!r}")

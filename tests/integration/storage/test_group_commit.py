@@ -146,3 +146,8 @@ def test_the_url_can_turn_group_commit_off(tmp_path: Path) -> None:
         assert isinstance(store, SqliteStore) and store._group is None
     finally:
         store.close()
+
+
+def test_a_group_commit_value_that_is_neither_on_nor_off_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="group_commit must be on or off"):
+        open_store(f"sqlite:///{tmp_path / 'x.sqlite3'}?group_commit=sometimes")
