@@ -216,7 +216,7 @@ class SqlTx(ConsoleSql, ConsoleReads):
 
     def live_invoices(self, terminal_id: str) -> list[Invoice]:
         rows = self._c.execute(self._q.live_invoices, {"terminal_id": terminal_id}).fetchall()
-        return [self._m.invoice(r) for r in rows]
+        return [self._read(self._m.invoice(r)) for r in rows]  # superseded: a narrow save
 
     def invoice_by_ers_reference(self, ers_reference: str) -> Invoice | None:
         params = {"ers_reference": ers_reference}

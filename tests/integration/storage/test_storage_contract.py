@@ -295,6 +295,35 @@ def test_invoice_queries(seeded: Store) -> None:
         assert tx.invoices_of_customer("c2", 50) == []
 
 
+def test_a_live_invoice_is_superseded_with_a_narrow_compare_and_set_save(seeded: Store) -> None:
+    """sendInvoice on a till saves the live invoices it read with `live_invoices` (T13): only
+    the changed columns are written (A-69; on SQLite every index on a SET column is rewritten),
+    and the save still refuses a stale rev."""
+    with seeded.transaction() as tx:
+        tx.insert_invoice(invoice("L1", deadline_at=at(60), client_invoice_id="till-1"))
+        tx.insert_invoice(invoice("L2", created_at=at(2)))
+    statements: list[str] = []
+    with seeded.transaction() as tx:
+        connection = getattr(tx, "_c", None)
+        if hasattr(connection, "set_trace_callback"):  # SQLite: see the statements sent
+            connection.set_trace_callback(statements.append)  # type: ignore[union-attr]
+        first, second = tx.live_invoices("t1")
+        cancelled = replace(first, state=State.CANCELLED, reason="superseded", deadline_at=None)
+        assert tx.save_invoice(cancelled, expected_rev=first.rev)
+        assert not tx.save_invoice(replace(second, reason="stale"), expected_rev=second.rev + 1)
+        if hasattr(connection, "set_trace_callback"):
+            connection.set_trace_callback(None)  # type: ignore[union-attr]
+    with seeded.transaction(write=False) as tx:
+        assert tx.get_invoice("L1") == replace(cancelled, rev=first.rev + 1)
+        assert tx.get_invoice("L2") == second
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE INVOICES")]
+    if statements:
+        sets = updates[0].split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+        assert sorted(c.split("=")[0].strip() for c in sets.split(",")) == [
+            "deadline_at", "reason", "rev", "state",
+        ]  # fmt: skip
+
+
 def test_due_invoices_order_and_limit(seeded: Store) -> None:
     with seeded.transaction() as tx:
         tx.insert_invoice(invoice("D1", deadline_at=at(30)))
