@@ -52,7 +52,14 @@ class GroupCommit:
     def __init__(self, wal: Path, connect: Callable[[], sqlite3.Connection]) -> None:
         self._wal = wal
         self._checkpointer = Checkpointer(connect)
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)  # for `wait()`: blocking waiters
+        # The fsync thread parks on `_wake` (held while it sleeps), and only a parked thread is
+        # woken: a commit costs a plain lock, not a Condition's notify (Python code, and a GIL
+        # hand-over to the woken thread) on every COMMIT.
+        self._wake = threading.Lock()
+        self._wake.acquire()
+        self._parked = False
         self._committed = 0  # commits made (their WAL frames written) by this process
         self._flushed = 0  # the first `_flushed` commits are fsynced
         self._waiters: list[_Waiter] = []
@@ -63,10 +70,12 @@ class GroupCommit:
 
     # -- writers (any thread, right after COMMIT returned) ------------------------------------
     def committed(self) -> None:
-        with self._cond:
+        with self._lock:
             self._committed += 1
-            self._cond.notify()
             due = self._committed % CHECKPOINT_EVERY == 0
+            parked, self._parked = self._parked, False
+        if parked:
+            self._wake.release()
         if due:
             self._checkpointer.wake()
 
@@ -100,20 +109,25 @@ class GroupCommit:
 
     def close(self) -> None:
         """Fsync what is pending, then stop the thread."""
-        with self._cond:
+        with self._lock:
             self._closing = True
-            self._cond.notify()
+            parked, self._parked = self._parked, False
+        if parked:
+            self._wake.release()
         self._thread.join()
         self._checkpointer.close()
 
     # -- the fsync thread ---------------------------------------------------------------------
     def _run(self) -> None:
         while True:
-            with self._cond:
-                while self._flushed >= self._committed and not self._closing:
-                    self._cond.wait()
-                if self._flushed >= self._committed:
+            with self._lock:
+                idle = self._flushed >= self._committed
+                if idle and self._closing:
                     return
+                self._parked = idle
+            if idle:
+                self._wake.acquire()  # until a commit (or close) releases it
+                continue
             if not self._closing:
                 time.sleep(GATHER_SECONDS)
             with self._cond:
