@@ -238,6 +238,10 @@ class Tx(ConsoleTx, ConsoleReads, Protocol):
 
     # invoice event history (append-only; written in the transaction of the change)
     def append_event(self, event: InvoiceEvent) -> None: ...
+    def append_events(self, events: Sequence[InvoiceEvent]) -> None:
+        """Several at once, in order (one round trip on PostgreSQL)."""
+        ...
+
     def invoice_events(self, reference: str) -> list[InvoiceEvent]:
         """Oldest first: ordered by `at`, then `event_id`."""
         ...

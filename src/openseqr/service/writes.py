@@ -57,9 +57,13 @@ def persist(
         raise errors.PaymentInProgress("the invoice changed concurrently; try again")
     inv = decision.invoice
     now = ctx.now()
-    for step_before, step in steps or ((before, decision),):
-        for event in transition_events(step_before, step, at or now, actor, actor_id):
-            tx.append_event(event)
+    tx.append_events(
+        [
+            event
+            for step_before, step in steps or ((before, decision),)
+            for event in transition_events(step_before, step, at or now, actor, actor_id)
+        ]
+    )
     outcome = payment_outcome(before, inv)
     if outcome is not None:  # counted once it is durable, not when the write is rolled back
         tx.after_commit(partial(count_payment, outcome))

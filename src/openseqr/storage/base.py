@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from decimal import Decimal
@@ -404,6 +404,12 @@ class SqlTx(ConsoleSql, ConsoleReads):
     # -- invoice event history -----------------------------------------------------------------
     def append_event(self, event: InvoiceEvent) -> None:
         self._c.execute(self._q.append_event, self._m.event_params(event))
+
+    def append_events(self, events: Sequence[InvoiceEvent]) -> None:
+        if len(events) == 1:
+            self.append_event(events[0])
+        elif events:  # psycopg pipelines executemany: one round trip for all
+            self._c.cursor().executemany(self._q.append_event, map(self._m.event_params, events))
 
     def invoice_events(self, reference: str) -> list[InvoiceEvent]:
         params = {"invoice_reference": reference}

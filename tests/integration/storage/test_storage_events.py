@@ -48,6 +48,24 @@ def test_events_round_trip_in_time_order_with_ids(store: Store) -> None:
     assert history(store, "nobody") == []
 
 
+def test_events_appended_together_keep_their_order_and_fields(store: Store) -> None:
+    """One transition writes its events in one call (one round trip on PostgreSQL): same
+    instant, so only the ids tell the order, which must be the order given."""
+    batch = [
+        event("R3", 7, kind, step=str(n)) for n, kind in enumerate(("viewed", "paying", "paid"))
+    ]
+    with store.transaction() as tx:
+        tx.append_events(batch)
+        tx.append_events([event("R3", 8, "acknowledged")])
+        tx.append_events([])
+    got = history(store, "R3")
+    assert [(e.kind, e.at, e.detail) for e in got] == [
+        (e.kind, e.at, e.detail) for e in (*batch, event("R3", 8, "acknowledged"))
+    ]
+    ids = [e.event_id for e in got]
+    assert None not in ids and ids == sorted(ids)  # type: ignore[type-var]
+
+
 def test_times_in_other_offsets_order_as_instants(store: Store) -> None:
     with store.transaction() as tx:
         tx.append_event(event("R1", 10, "paid"))
