@@ -54,9 +54,9 @@ class GroupCommit:
         self._checkpointer = Checkpointer(connect)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)  # for `wait()`: blocking waiters
-        # The fsync thread parks on `_wake` (held while it sleeps), and only a parked thread is
-        # woken: a commit costs a plain lock, not a Condition's notify (Python code, and a GIL
-        # hand-over to the woken thread) on every COMMIT.
+        # The fsync thread parks on `_wake` (held while it sleeps) and only a parked thread is
+        # woken, so a COMMIT costs a plain lock and a flag, not a Condition's notify (several
+        # Python-level calls) every time.
         self._wake = threading.Lock()
         self._wake.acquire()
         self._parked = False
