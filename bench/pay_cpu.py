@@ -49,6 +49,17 @@ class TakeEverything:
         pass
 
 
+def sandbox_context(prefix: str) -> tuple[Context, Settings]:
+    """The sandbox on a fresh SQLite file in a temporary directory, with a relay that takes
+    every notification (as in `openseqr serve`, nothing sent)."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", data_dir=tmp, sandbox=True,
+                        worker=False)  # fmt: skip
+    ctx = build(settings)
+    ctx.relay = TakeEverything()
+    return ctx, settings
+
+
 def draft(i: int) -> InvoiceDraft:
     sek = lambda v: AmountDraft(Decimal(v), "SEK")  # noqa: E731
     return InvoiceDraft(
@@ -120,11 +131,7 @@ def main() -> None:
     p.add_argument("--http", action="store_true", help="through the app (middleware and JSON)")
     p.add_argument("--profile", action="store_true", help="print the top of a cProfile")
     args = p.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="pay-cpu-"))
-    settings = Settings(database_url=f"sqlite:///{tmp}/pay.db", data_dir=tmp, sandbox=True,
-                        worker=False)  # fmt: skip
-    ctx = build(settings)
-    ctx.relay = TakeEverything()
+    ctx, settings = sandbox_context("pay-cpu-")
     refs = invoices(ctx, args.payments + 1)
     profile = cProfile.Profile() if args.profile else None
     # the request log line is written as in `serve` (its cost is part of a request), unread

@@ -14,27 +14,19 @@ Run it against two checkouts in turn to compare them (the machine's speed drifts
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 
-from pay_cpu import TakeEverything, draft
+from pay_cpu import draft, sandbox_context
 
 from openseqr.service import merchant, sandbox
 from openseqr.service.auth import authenticate
-from openseqr.service.bootstrap import build
-from openseqr.settings import Settings
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--invoices", type=int, default=2000)
     args = p.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="till-cpu-"))
-    settings = Settings(database_url=f"sqlite:///{tmp}/till.db", data_dir=tmp, sandbox=True,
-                        worker=False)  # fmt: skip
-    ctx = build(settings)
-    ctx.relay = TakeEverything()
+    ctx, _ = sandbox_context("till-cpu-")
     reseller = authenticate(ctx, "RESELLERUSER", sandbox.RESELLER_ID, sandbox.RESELLER_USER,
                             sandbox.RESELLER_PASSWORD)  # fmt: skip
     terminal = merchant.register_terminal(ctx, reseller, "bench-till", "till-pw", "Bench till")
