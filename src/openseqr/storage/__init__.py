@@ -37,8 +37,8 @@ def open_store(database_url: str, *, migrate_first: bool = True, **options: Any)
     """Migrate (unless `migrate_first=False`), then open the adapter for `database_url`.
 
     Options go to the adapter: `synchronous=` / `busy_timeout=` / `group_commit=` for SQLite
-    (also accepted as URL query parameters, e.g. `sqlite:///x.db?synchronous=NORMAL`), `min_size=` / `max_size=`
-    / `prepared_statements=` for the PostgreSQL pool.
+    (also accepted as URL query parameters, e.g. `sqlite:///x.db?synchronous=NORMAL`), and
+    `min_size=` / `max_size=` / `prepared_statements=` for the PostgreSQL pool.
     """
     dialect = dialect_of(database_url)
     if dialect == "sqlite":
